@@ -1,0 +1,21 @@
+/*
+ * tiny-client: the smallest useful lwgrpc, a sensor that calls one server.
+ * One connection, two concurrent calls, small messages, small windows.
+ * The peer must honour our SETTINGS for the 4096-byte HPACK table it may
+ * use before it reads them; servers answer after our request, so they have.
+ */
+#ifndef LWGRPC_OPTS_H
+#define LWGRPC_OPTS_H
+#define LWG_MAX_STREAMS         2
+#define LWG_HPACK_TABLE_SIZE    4096
+#define LWG_MAX_HEADER_LIST     1024
+#define LWG_MAX_HEADER_FIELD    512
+#define LWG_TX_BUF_SIZE         1024
+#define LWG_STREAM_RECV_WINDOW  1024
+#define LWG_CONN_RECV_WINDOW    65535
+#define LWG_MAX_RECV_MESSAGE    512
+#define LWG_MAX_SEND_MESSAGE    512
+#define LWG_MAX_CONNECTIONS     1
+#define LWG_GOAWAY_DEBUG_MAX    16
+#define LWG_RECENT_RESETS       2
+#endif

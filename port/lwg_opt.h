@@ -1,0 +1,146 @@
+/*
+ * lwg_opt.h - every lwgrpc option with its documented default.
+ *
+ * This header is the bottom of the include graph: core/, transport/ and
+ * port/ all include it, which is why it lives beside the port contract and
+ * not in core/ (transport/ never includes core/).
+ *
+ * How configuration works (the lwIP way):
+ *   1. The user's options are read first: the file named by LWG_CONFIG_FILE
+ *      if that macro is defined (e.g. -DLWG_CONFIG_FILE='"my_opts.h"'),
+ *      otherwise "lwgrpc_opts.h" found on the include path.
+ *   2. Every option the user left out gets the default below.
+ *   3. port/lwg_opt_check.h rejects impossible combinations with #error.
+ *
+ * Sample configurations live in examples/config/<name>/lwgrpc_opts.h:
+ * tiny-client (one connection, two streams, small buffers), server
+ * (a small device server) and host (interop-grade sizes).
+ *
+ * Memory: every size here becomes a fixed array inside a struct the caller
+ * places; nothing is allocated at run time.  `make size` prints what each
+ * sample configuration costs in flash and RAM.
+ */
+#ifndef LWG_OPT_H
+#define LWG_OPT_H
+
+#ifdef LWG_CONFIG_FILE
+#include LWG_CONFIG_FILE
+#else
+#include "lwgrpc_opts.h"
+#endif
+
+/* ---- HTTP/2 connection ------------------------------------------------ */
+
+/** Stream slots per connection: the most concurrent streams we keep open,
+ *  and the SETTINGS_MAX_CONCURRENT_STREAMS we advertise.  Each slot costs a
+ *  few dozen bytes in the engine plus the gRPC call state in core/. */
+#ifndef LWG_MAX_STREAMS
+#define LWG_MAX_STREAMS 8
+#endif
+
+/** Bytes of the HPACK decoder's dynamic table (a ring inside the
+ *  connection), advertised as SETTINGS_HEADER_TABLE_SIZE.  Peers may use
+ *  4096 before they see our SETTINGS; a smaller table is honoured only by
+ *  peers that wait for it, so keep 4096 unless every peer is known. */
+#ifndef LWG_HPACK_TABLE_SIZE
+#define LWG_HPACK_TABLE_SIZE 4096
+#endif
+
+/** Bytes of the buffer that collects one HEADERS+CONTINUATION block, and
+ *  the SETTINGS_MAX_HEADER_LIST_SIZE we advertise (decoded size, RFC 9113
+ *  §6.5.2: name + value + 32 per field).  A larger list is refused. */
+#ifndef LWG_MAX_HEADER_LIST
+#define LWG_MAX_HEADER_LIST 8192
+#endif
+
+/** Largest single decoded header field (name + value) we keep.  The HPACK
+ *  decoder writes decoded strings into a scratch of this size. */
+#ifndef LWG_MAX_HEADER_FIELD
+#define LWG_MAX_HEADER_FIELD 4096
+#endif
+
+/** Bytes of the connection's transmit buffer: frames are written here and
+ *  the port sends them from here.  It must hold the largest header block
+ *  we send (split into HEADERS + CONTINUATION frames). */
+#ifndef LWG_TX_BUF_SIZE
+#define LWG_TX_BUF_SIZE 16384
+#endif
+
+/** SETTINGS_MAX_FRAME_SIZE we advertise.  DATA is streamed through, not
+ *  buffered, so this does not size a buffer; 16384 is the RFC minimum. */
+#ifndef LWG_MAX_FRAME_SIZE
+#define LWG_MAX_FRAME_SIZE 16384
+#endif
+
+/** Initial receive window we grant each stream (SETTINGS_INITIAL_WINDOW_SIZE).
+ *  It must not exceed the buffer the upper layer holds per stream: core/
+ *  sets it from its message buffer.  Default: 64 KiB - 1 (RFC default). */
+#ifndef LWG_STREAM_RECV_WINDOW
+#define LWG_STREAM_RECV_WINDOW 65535
+#endif
+
+/** Connection-level receive window we grant (raised by WINDOW_UPDATE on
+ *  stream 0 right after the preface when above 65535). */
+#ifndef LWG_CONN_RECV_WINDOW
+#define LWG_CONN_RECV_WINDOW ((LWG_STREAM_RECV_WINDOW) * (LWG_MAX_STREAMS))
+#endif
+
+/** Bytes of a GOAWAY's debug data kept for the application; more is read
+ *  and dropped. */
+#ifndef LWG_GOAWAY_DEBUG_MAX
+#define LWG_GOAWAY_DEBUG_MAX 64
+#endif
+
+/** Stream ids we remember after we reset them, so frames the peer sent
+ *  before it saw our RST_STREAM are ignored (RFC 9113 §5.1) without
+ *  holding a stream slot. */
+#ifndef LWG_RECENT_RESETS
+#define LWG_RECENT_RESETS 8
+#endif
+
+/** How long we wait for the peer to ACK our SETTINGS before GOAWAY
+ *  SETTINGS_TIMEOUT (RFC 9113 §6.5.3). */
+#ifndef LWG_SETTINGS_TIMEOUT_MS
+#define LWG_SETTINGS_TIMEOUT_MS 10000
+#endif
+
+/** Most CONTINUATION frames accepted in one header block before the
+ *  connection is closed with ENHANCE_YOUR_CALM (CONTINUATION flood). */
+#ifndef LWG_MAX_CONTINUATIONS
+#define LWG_MAX_CONTINUATIONS 32
+#endif
+
+/* ---- gRPC ------------------------------------------------------------- */
+
+/** Largest gRPC message (after the 5-byte prefix) received on a call. */
+#ifndef LWG_MAX_RECV_MESSAGE
+#define LWG_MAX_RECV_MESSAGE 4096
+#endif
+
+/** Largest gRPC message sent on a call. */
+#ifndef LWG_MAX_SEND_MESSAGE
+#define LWG_MAX_SEND_MESSAGE 4096
+#endif
+
+/** Connections a server serves at once; one more is refused cleanly. */
+#ifndef LWG_MAX_CONNECTIONS
+#define LWG_MAX_CONNECTIONS 4
+#endif
+
+/* ---- diagnostics (all compile out when 0) ----------------------------- */
+
+/** 0: no logging code at all.  1: errors, 2: + warnings, 3: + info,
+ *  4: + frame trace.  Messages go to the port's log sink. */
+#ifndef LWG_LOG_LEVEL
+#define LWG_LOG_LEVEL 0
+#endif
+
+/** 1: LWG_ASSERT() checks internal invariants and calls the port's
+ *  lwg_port_assert_failed(); 0: asserts compile out. */
+#ifndef LWG_ASSERTS
+#define LWG_ASSERTS 0
+#endif
+
+#include "port/lwg_opt_check.h"
+
+#endif /* LWG_OPT_H */

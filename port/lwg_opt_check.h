@@ -1,0 +1,71 @@
+/*
+ * lwg_opt_check.h - rejects impossible option combinations at compile time.
+ * Included at the end of port/lwg_opt.h; never include it directly.
+ */
+#ifndef LWG_OPT_CHECK_H
+#define LWG_OPT_CHECK_H
+
+#if LWG_MAX_STREAMS < 1 || LWG_MAX_STREAMS > 1024
+#error "LWG_MAX_STREAMS must be 1..1024"
+#endif
+
+/* RFC 7541: a table must at least hold one minimal entry (32 bytes of
+ * overhead); the ring stores lengths in 16 bits. */
+#if LWG_HPACK_TABLE_SIZE < 64 || LWG_HPACK_TABLE_SIZE > 65535
+#error "LWG_HPACK_TABLE_SIZE must be 64..65535"
+#endif
+
+/* A header block must hold at least the pseudo-headers of one request. */
+#if LWG_MAX_HEADER_LIST < 256
+#error "LWG_MAX_HEADER_LIST must be at least 256"
+#endif
+#if LWG_MAX_HEADER_FIELD < 64 || LWG_MAX_HEADER_FIELD > LWG_MAX_HEADER_LIST
+#error "LWG_MAX_HEADER_FIELD must be 64..LWG_MAX_HEADER_LIST"
+#endif
+
+/* The transmit buffer must take the 24-byte preface, a SETTINGS frame with
+ * all our settings (9 + 6*6), a WINDOW_UPDATE (13) and one frame header
+ * with a little payload; 128 is the floor. */
+#if LWG_TX_BUF_SIZE < 128
+#error "LWG_TX_BUF_SIZE must be at least 128 bytes"
+#endif
+
+/* RFC 9113 §6.5.2: SETTINGS_MAX_FRAME_SIZE is 2^14 .. 2^24-1. */
+#if LWG_MAX_FRAME_SIZE < 16384 || LWG_MAX_FRAME_SIZE > 16777215
+#error "LWG_MAX_FRAME_SIZE must be 16384..16777215 (RFC 9113 6.5.2)"
+#endif
+
+/* RFC 9113 §6.9.1: a window may never exceed 2^31-1. */
+#if LWG_STREAM_RECV_WINDOW < 1 || LWG_STREAM_RECV_WINDOW > 2147483647
+#error "LWG_STREAM_RECV_WINDOW must be 1..2^31-1"
+#endif
+#if LWG_CONN_RECV_WINDOW < 65535 || LWG_CONN_RECV_WINDOW > 2147483647
+#error "LWG_CONN_RECV_WINDOW must be 65535..2^31-1 (the RFC's initial connection window is 65535 and can only be raised)"
+#endif
+
+#if LWG_GOAWAY_DEBUG_MAX < 0 || LWG_GOAWAY_DEBUG_MAX > 1024
+#error "LWG_GOAWAY_DEBUG_MAX must be 0..1024"
+#endif
+#if LWG_RECENT_RESETS < 1
+#error "LWG_RECENT_RESETS must be at least 1"
+#endif
+#if LWG_MAX_CONTINUATIONS < 1
+#error "LWG_MAX_CONTINUATIONS must be at least 1"
+#endif
+
+#if LWG_MAX_RECV_MESSAGE < 1 || LWG_MAX_SEND_MESSAGE < 1
+#error "LWG_MAX_RECV_MESSAGE and LWG_MAX_SEND_MESSAGE must be positive"
+#endif
+/* gRPC's length prefix is 32 bits; keep messages under 2^31. */
+#if LWG_MAX_RECV_MESSAGE > 2147483647 || LWG_MAX_SEND_MESSAGE > 2147483647
+#error "gRPC messages are limited to 2^31-1 bytes here"
+#endif
+#if LWG_MAX_CONNECTIONS < 1
+#error "LWG_MAX_CONNECTIONS must be at least 1"
+#endif
+
+#if LWG_LOG_LEVEL < 0 || LWG_LOG_LEVEL > 4
+#error "LWG_LOG_LEVEL must be 0..4"
+#endif
+
+#endif /* LWG_OPT_CHECK_H */

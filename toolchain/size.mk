@@ -1,0 +1,1 @@
+# size rules: see toolchain/size.sh (written next)
