@@ -1,0 +1,311 @@
+/*
+ * lwg_h2_hdr.c - inbound header blocks (RFC 9113 §4.3, §6.2, §6.10, §8).
+ *
+ * A block is HEADERS plus CONTINUATION frames; nothing else may come in
+ * between.  Fragment bytes are appended to hb_buf and every complete field
+ * representation is decoded at once, so hb_buf only has to hold one field
+ * representation; the decoded list is bounded by max_header_list
+ * separately.  Every block is decoded in full even when its stream was
+ * refused or reset, so the HPACK table stays in step with the peer's.
+ *
+ * Fields are checked as they come (§8.2.1 field validity, §8.2.2
+ * connection-specific fields, §8.3 pseudo-headers); a malformed block
+ * resets its stream with PROTOCOL_ERROR when it ends.
+ */
+#include "transport/lwg_h2_priv.h"
+
+#include <string.h>
+
+/* pseudo-header bits */
+#define PH_METHOD    0x01
+#define PH_SCHEME    0x02
+#define PH_PATH      0x04
+#define PH_AUTHORITY 0x08
+#define PH_STATUS    0x10
+
+static int name_is(const lwg_hpack_field *f, const char *s)
+{
+    size_t n = strlen(s);
+    return f->name_len == n && memcmp(f->name, s, n) == 0;
+}
+
+static int value_is(const lwg_hpack_field *f, const char *s)
+{
+    size_t n = strlen(s);
+    return f->value_len == n && memcmp(f->value, s, n) == 0;
+}
+
+/* §8.2.1: names are lowercase tokens; values have no NUL/CR/LF and no
+ * leading or trailing whitespace. */
+static int field_valid(const lwg_hpack_field *f)
+{
+    size_t i = (f->name_len > 0 && f->name[0] == ':') ? 1 : 0;
+
+    if (f->name_len == i)
+        return 0;
+    for (; i < f->name_len; i++) {
+        uint8_t ch = f->name[i];
+        if (ch <= 0x20 || (ch >= 'A' && ch <= 'Z') || ch >= 0x7f || ch == ':')
+            return 0;
+    }
+    for (i = 0; i < f->value_len; i++) {
+        uint8_t ch = f->value[i];
+        if (ch == 0 || ch == '\r' || ch == '\n')
+            return 0;
+    }
+    if (f->value_len > 0) {
+        uint8_t a = f->value[0], b = f->value[f->value_len - 1];
+        if (a == ' ' || a == '\t' || b == ' ' || b == '\t')
+            return 0;
+    }
+    return 1;
+}
+
+static int pseudo_bit(const lwg_hpack_field *f, int is_server)
+{
+    if (is_server) {
+        if (name_is(f, ":method"))    return PH_METHOD;
+        if (name_is(f, ":scheme"))    return PH_SCHEME;
+        if (name_is(f, ":path"))      return PH_PATH;
+        if (name_is(f, ":authority")) return PH_AUTHORITY;
+        return 0;
+    }
+    return name_is(f, ":status") ? PH_STATUS : 0;
+}
+
+static int connection_specific(const lwg_hpack_field *f)
+{
+    return name_is(f, "connection") || name_is(f, "keep-alive") ||
+           name_is(f, "proxy-connection") || name_is(f, "transfer-encoding") ||
+           name_is(f, "upgrade");
+}
+
+/* Check one field; returns 0 if the block is now malformed. */
+static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
+{
+    if (!field_valid(f))
+        return 0;
+    if (f->name[0] == ':') {
+        int bit = pseudo_bit(f, c->is_server);
+        if (bit == 0 || c->hb_seen_regular || (c->hb_pseudo & bit) ||
+            c->hb_kind == LWG_H2_HDR_TRAILERS)
+            return 0;
+        c->hb_pseudo |= (uint16_t)bit;
+        if (bit == PH_PATH && f->value_len == 0)
+            return 0;
+        if (bit == PH_STATUS) {
+            if (f->value_len != 3 || f->value[0] < '1' || f->value[0] > '9' ||
+                f->value[1] < '0' || f->value[1] > '9' ||
+                f->value[2] < '0' || f->value[2] > '9')
+                return 0;
+            if (f->value[0] == '1') {
+                if (value_is(f, "101"))
+                    return 0; /* §8.6: no 101 in HTTP/2 */
+                c->hb_kind = LWG_H2_HDR_INFO;
+            }
+        }
+        return 1;
+    }
+    c->hb_seen_regular = 1;
+    if (connection_specific(f))
+        return 0;
+    if (name_is(f, "te") && !value_is(f, "trailers"))
+        return 0;
+    return 1;
+}
+
+/* Hand one decoded field up (if the block is still being delivered). */
+static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
+{
+    lwg_h2_stream *st;
+    lwg_h2_nv nv;
+    int r;
+
+    if (!c->hb_deliver)
+        return;
+    if (!check_field(c, f)) {
+        c->hb_malformed = 1;
+        c->hb_deliver = 0;
+        return;
+    }
+    c->hb_list_size += (uint32_t)(f->name_len + f->value_len + 32);
+    if (c->hb_list_size > c->local->max_header_list) {
+        c->hb_too_large = 1;
+        return; /* keep checking, stop delivering */
+    }
+    st = lwg_h2_stream_find(c, c->hb_stream_id);
+    if (st == NULL || !lwg_h2_stream_receiving(st, c->hb_stream_id)) {
+        c->hb_deliver = 0;
+        return;
+    }
+    if (c->cb == NULL || c->cb->on_header == NULL)
+        return;
+    nv.name = f->name;
+    nv.name_len = (uint32_t)f->name_len;
+    nv.value = f->value;
+    nv.value_len = (uint32_t)f->value_len;
+    nv.flags = f->never_indexed ? LWG_HPACK_NEVER_INDEX : 0;
+    r = c->cb->on_header(c, st, c->hb_kind, &nv);
+    if (r < 0) {
+        uint32_t code = (-r <= LWG_H2_HTTP_1_1_REQUIRED) ? (uint32_t)-r : LWG_H2_INTERNAL_ERROR;
+        c->hb_deliver = 0;
+        if (lwg_h2_stream_receiving(st, c->hb_stream_id))
+            lwg_h2_stream_reset(c, st, code, LWG_H2_CLOSE_RESET_US);
+    }
+}
+
+int lwg_h2_hb_begin(lwg_h2_conn *c)
+{
+    uint32_t id = c->rx.stream_id;
+    lwg_h2_stream *st;
+    int cls = lwg_h2_stream_classify(c, id, &st);
+
+    c->hb_active = 1;
+    c->hb_stream_id = id;
+    c->hb_kind = LWG_H2_HDR_INITIAL;
+    c->hb_deliver = 0;
+    c->hb_end_stream = (c->rx.flags & LWG_H2_FLAG_END_STREAM) != 0;
+    c->hb_new_stream = 0;
+    c->hb_too_large = 0;
+    c->hb_malformed = 0;
+    c->hb_seen_regular = 0;
+    c->hb_pseudo = 0;
+    c->hb_continuations = 0;
+    c->hb_len = 0;
+    c->hb_list_size = 0;
+    lwg_hpack_dec_block_begin(&c->hpack_dec);
+
+    switch (cls) {
+    case LWG_H2_SID_LIVE:
+        if (st->state == LWG_H2_ST_HALF_CLOSED_REMOTE) {
+            /* §5.1: the peer already ended this stream */
+            lwg_h2_stream_reset(c, st, LWG_H2_STREAM_CLOSED, LWG_H2_CLOSE_RESET_US);
+            return 0;
+        }
+        if (st->headers_in > 0)
+            c->hb_kind = LWG_H2_HDR_TRAILERS;
+        c->hb_deliver = 1;
+        return 0;
+    case LWG_H2_SID_RESET:
+        return 0; /* decode for HPACK, then drop */
+    case LWG_H2_SID_CLOSED:
+        return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_STREAM_CLOSED, "headers on closed stream");
+    default: /* IDLE */
+        break;
+    }
+    /* a new stream from the peer: only a server accepts them */
+    if (!c->is_server || !lwg_h2_is_peer_id(c, id))
+        return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_PROTOCOL_ERROR, "bad stream id");
+    c->last_peer_id = id;
+    if (c->goaway_sent || c->goaway_pending) {
+        if (id > c->goaway_last_id)
+            return 0; /* §6.8: ignored after our GOAWAY */
+    }
+    if (lwg_h2_count_streams(c, 0) >= c->local->max_concurrent ||
+        (st = lwg_h2_stream_alloc(c)) == NULL) {
+        lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
+        return 0;
+    }
+    st->id = id;
+    st->state = LWG_H2_ST_OPEN;
+    st->local = 0;
+    if (c->cb && c->cb->on_stream_open && c->cb->on_stream_open(c, st) < 0) {
+        memset(st, 0, sizeof *st);
+        lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
+        return 0;
+    }
+    c->hb_new_stream = 1;
+    c->hb_deliver = 1;
+    return 0;
+}
+
+/* Decode every complete representation held in hb_buf. */
+static int decode_available(lwg_h2_conn *c)
+{
+    size_t off = 0;
+
+    while (off < c->hb_len) {
+        lwg_hpack_field f;
+        size_t used = 0;
+        int r = lwg_hpack_decode_field(&c->hpack_dec, c->hb_buf + off, c->hb_len - off,
+                                       &used, c->field_buf, sizeof c->field_buf, &f);
+        if (r == LWG_EAGAIN)
+            break;
+        if (r == LWG_ETOOBIG) {
+            /* one field larger than we keep: skipped, table consistent */
+            off += used;
+            c->hb_too_large = 1;
+            continue;
+        }
+        if (r != LWG_OK)
+            return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_COMPRESSION_ERROR, "hpack");
+        off += used;
+        if (f.name != NULL) /* NULL: a table size update, applied */
+            deliver_field(c, &f);
+        if (c->fatal)
+            return LWG_ECONN;
+    }
+    if (off > 0) {
+        memmove(c->hb_buf, c->hb_buf + off, c->hb_len - off);
+        c->hb_len -= (uint32_t)off;
+    }
+    return 0;
+}
+
+int lwg_h2_hb_append(lwg_h2_conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        size_t space = sizeof c->hb_buf - c->hb_len;
+        size_t take = n < space ? n : space;
+
+        if (take == 0) /* one representation larger than hb_buf */
+            return lwg_h2_conn_fail(c, LWG_ETOOBIG, LWG_H2_ENHANCE_YOUR_CALM,
+                                    "header field too large");
+        memcpy(c->hb_buf + c->hb_len, p, take);
+        c->hb_len += (uint32_t)take;
+        p += take;
+        n -= take;
+        if (decode_available(c) < 0)
+            return LWG_ECONN;
+    }
+    return 0;
+}
+
+int lwg_h2_hb_finish(lwg_h2_conn *c)
+{
+    uint32_t id = c->hb_stream_id;
+    lwg_h2_stream *st;
+    unsigned kind = c->hb_kind;
+    int ok;
+
+    c->hb_active = 0;
+    if (c->hb_len != 0) /* the block ended inside a representation */
+        return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_COMPRESSION_ERROR, "truncated block");
+    st = lwg_h2_stream_find(c, id);
+    if (st == NULL || !lwg_h2_stream_receiving(st, id))
+        return 0; /* refused, reset or ignored: decoded for HPACK only */
+
+    ok = !c->hb_malformed;
+    if (kind == LWG_H2_HDR_INITIAL) {
+        if (c->is_server)
+            ok = ok && (c->hb_pseudo & (PH_METHOD | PH_SCHEME | PH_PATH)) ==
+                           (PH_METHOD | PH_SCHEME | PH_PATH);
+        else
+            ok = ok && (c->hb_pseudo & PH_STATUS);
+    } else if (kind == LWG_H2_HDR_TRAILERS) {
+        ok = ok && c->hb_end_stream; /* §8.1: trailers end the stream */
+    } else { /* INFO */
+        ok = ok && !c->hb_end_stream;
+    }
+    if (!ok) {
+        lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
+        return 0;
+    }
+    if (kind != LWG_H2_HDR_INFO)
+        st->headers_in++;
+    if (c->cb && c->cb->on_headers_end)
+        c->cb->on_headers_end(c, st, kind, c->hb_too_large);
+    if (c->hb_end_stream && lwg_h2_stream_receiving(st, id))
+        lwg_h2_stream_remote_end(c, st);
+    return 0;
+}

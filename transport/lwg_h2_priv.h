@@ -1,0 +1,92 @@
+/*
+ * lwg_h2_priv.h - internals shared by the engine's files.  Not for users.
+ *
+ *   lwg_h2_conn.c    life cycle, connection errors, GOAWAY, PING, timers,
+ *                    output() and the port link
+ *   lwg_h2_stream.c  the stream table: slots, id classes, state changes
+ *   lwg_h2_recv.c    the resumable inbound frame state machine
+ *   lwg_h2_hdr.c     inbound header blocks: HPACK decoding + validation
+ *   lwg_h2_send.c    tx_buf, outbound HEADERS/DATA, flow-control credit
+ */
+#ifndef LWG_H2_PRIV_H
+#define LWG_H2_PRIV_H
+
+#include "transport/lwg_h2.h"
+
+/* rx_state values */
+#define LWG_H2_RX_PREFACE 0
+#define LWG_H2_RX_HEADER  1
+#define LWG_H2_RX_PAYLOAD 2
+#define LWG_H2_RX_DEAD    3
+
+/* What a stream id means to us right now (lwg_h2_stream_classify). */
+#define LWG_H2_SID_LIVE    0 /* in the table and not closed              */
+#define LWG_H2_SID_IDLE    1 /* never opened                             */
+#define LWG_H2_SID_CLOSED  2 /* closed, and we did not reset it lately   */
+#define LWG_H2_SID_RESET   3 /* we reset it recently: ignore its frames  */
+
+/* ---- lwg_h2_conn.c ---------------------------------------------------- */
+/** Connection error: GOAWAY(code) queued, every stream closed, input
+ *  refused from now on.  Keeps only the first error.  Returns LWG_ECONN. */
+int lwg_h2_conn_fail(lwg_h2_conn *c, int err, uint32_t code, const char *debug);
+void lwg_h2_handle_goaway(lwg_h2_conn *c, uint32_t last_id, uint32_t code);
+/** Streams may have become openable: tell the upper layer if it waits. */
+void lwg_h2_notify_open_ready(lwg_h2_conn *c);
+/** Tell streams waiting to send that they may (window/room). */
+void lwg_h2_notify_send_ready(lwg_h2_conn *c);
+
+/* ---- lwg_h2_stream.c -------------------------------------------------- */
+lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c);
+int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **st);
+int lwg_h2_is_peer_id(const lwg_h2_conn *c, uint32_t id);
+void lwg_h2_recent_reset_add(lwg_h2_conn *c, uint32_t id);
+/** Close st (callback, then free the slot). */
+void lwg_h2_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
+                         uint32_t code);
+/** Stream error: RST_STREAM(code) (now, or from output() when tx_buf is
+ *  full), close with how. */
+void lwg_h2_stream_reset(lwg_h2_conn *c, lwg_h2_stream *st, uint32_t code,
+                         unsigned how);
+/** RST_STREAM for an id that has no slot (closed stream). */
+void lwg_h2_rst_id(lwg_h2_conn *c, uint32_t id, uint32_t code);
+/** END_STREAM sent / received: half-close or close. */
+void lwg_h2_stream_local_end(lwg_h2_conn *c, lwg_h2_stream *st);
+void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st);
+/** Streams opened by us / by the peer that count against the limits. */
+unsigned lwg_h2_count_streams(const lwg_h2_conn *c, int local);
+/** Non-zero while st (with this id) can still receive DATA/headers. */
+int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id);
+/** Close every stream (connection error / transport closed). */
+void lwg_h2_close_all(lwg_h2_conn *c, unsigned how, uint32_t code);
+
+/* ---- lwg_h2_hdr.c ----------------------------------------------------- */
+/** A HEADERS frame starts a block: decide where it goes.  Returns 0 or
+ *  LWG_ECONN. */
+int lwg_h2_hb_begin(lwg_h2_conn *c);
+/** Fragment bytes of the current block. */
+int lwg_h2_hb_append(lwg_h2_conn *c, const uint8_t *p, size_t n);
+/** END_HEADERS seen: finish the block. */
+int lwg_h2_hb_finish(lwg_h2_conn *c);
+
+/* ---- lwg_h2_send.c ---------------------------------------------------- */
+/** Bytes free in tx_buf (after compaction). */
+size_t lwg_h2_tx_free(const lwg_h2_conn *c);
+/** Make `need` contiguous bytes available at the tail; returns a pointer
+ *  to them or NULL when tx_buf cannot hold them now. */
+uint8_t *lwg_h2_tx_reserve(lwg_h2_conn *c, size_t need);
+static inline uint8_t *lwg_h2_tx_end(lwg_h2_conn *c)
+{
+    return c->tx_buf + LWG_TX_BUF_SIZE;
+}
+static inline void lwg_h2_tx_commit(lwg_h2_conn *c, size_t n)
+{
+    c->tx_tail += (uint32_t)n;
+}
+/** Write a control frame via writer result r (bytes or LWG_ENOMEM). */
+void lwg_h2_write_pending(lwg_h2_conn *c);
+/** Queue WINDOW_UPDATEs that are owed (coalesced). */
+void lwg_h2_write_window_updates(lwg_h2_conn *c);
+/** Settings frame and the connection-window raise, at init. */
+void lwg_h2_write_preface(lwg_h2_conn *c);
+
+#endif /* LWG_H2_PRIV_H */

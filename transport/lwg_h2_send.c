@@ -1,0 +1,349 @@
+/*
+ * lwg_h2_send.c - the transmit side: tx_buf, outbound HEADERS (HPACK
+ * encoded straight into tx_buf, split into CONTINUATION at the peer's
+ * MAX_FRAME_SIZE), DATA within both send windows, and the receive-window
+ * credit (WINDOW_UPDATE) owed to the peer.
+ *
+ * tx_buf holds bytes [tx_head, tx_tail).  Writers reserve contiguous room
+ * at the tail (compacting to the front when needed), write a frame, and
+ * commit.  HEADERS and DATA leave LWG_H2_TX_RESERVE bytes free so control
+ * answers always fit.
+ */
+#include "transport/lwg_h2_priv.h"
+
+#include <string.h>
+
+size_t lwg_h2_tx_free(const lwg_h2_conn *c)
+{
+    return LWG_TX_BUF_SIZE - (c->tx_tail - c->tx_head);
+}
+
+uint8_t *lwg_h2_tx_reserve(lwg_h2_conn *c, size_t need)
+{
+    if (lwg_h2_tx_free(c) < need)
+        return NULL;
+    if (LWG_TX_BUF_SIZE - c->tx_tail < need) {
+        uint32_t n = c->tx_tail - c->tx_head;
+        memmove(c->tx_buf, c->tx_buf + c->tx_head, n);
+        c->tx_head = 0;
+        c->tx_tail = n;
+    }
+    return c->tx_buf + c->tx_tail;
+}
+
+/* Room for HEADERS/DATA: everything but the control reserve. */
+static size_t tx_room_for_streams(const lwg_h2_conn *c)
+{
+    size_t f = lwg_h2_tx_free(c);
+    return f > LWG_H2_TX_RESERVE ? f - LWG_H2_TX_RESERVE : 0;
+}
+
+void lwg_h2_write_preface(lwg_h2_conn *c)
+{
+    const lwg_h2_settings *s = c->local;
+    lwg_h2_setting set[6];
+    size_t n = 0;
+    uint8_t *p;
+
+    if (!c->is_server) {
+        p = lwg_h2_tx_reserve(c, LWG_H2_PREFACE_LEN);
+        memcpy(p, LWG_H2_PREFACE, LWG_H2_PREFACE_LEN);
+        lwg_h2_tx_commit(c, LWG_H2_PREFACE_LEN);
+    }
+    if (s->header_table_size != LWG_H2_DEFAULT_TABLE_SIZE)
+        set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_HEADER_TABLE_SIZE, s->header_table_size };
+    set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_ENABLE_PUSH, 0 };
+    set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_MAX_CONCURRENT_STREAMS, s->max_concurrent };
+    if (s->initial_window != LWG_H2_DEFAULT_WINDOW)
+        set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_INITIAL_WINDOW_SIZE, s->initial_window };
+    if (s->max_frame_size != LWG_H2_MIN_MAX_FRAME_SIZE)
+        set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_MAX_FRAME_SIZE, s->max_frame_size };
+    set[n++] = (lwg_h2_setting){ LWG_H2_SETTINGS_MAX_HEADER_LIST_SIZE, s->max_header_list };
+    /* LWG_TX_BUF_SIZE >= 128 (lwg_opt_check.h): 24 + 45 + 13 fit */
+    p = lwg_h2_tx_reserve(c, 9 + 6 * n);
+    lwg_h2_tx_commit(c, (size_t)lwg_h2_write_settings(p, lwg_h2_tx_end(c), set, n));
+    c->settings_unacked = 1;
+    if (s->conn_window > LWG_H2_DEFAULT_WINDOW) {
+        uint32_t inc = s->conn_window - LWG_H2_DEFAULT_WINDOW;
+        p = lwg_h2_tx_reserve(c, 13);
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_window_update(p, lwg_h2_tx_end(c), 0, inc));
+        c->conn_recv_window += (int32_t)inc;
+    }
+}
+
+/* ---- WINDOW_UPDATE: credit for consumed bytes, coalesced -------------- */
+
+void lwg_h2_consume(lwg_h2_conn *c, lwg_h2_stream *st, size_t n)
+{
+    if (n == 0 || c->fatal)
+        return;
+    c->conn_recv_unacked += (uint32_t)n;
+    if (st != NULL && (st->state == LWG_H2_ST_OPEN ||
+                       st->state == LWG_H2_ST_HALF_CLOSED_LOCAL))
+        st->recv_unacked += (uint32_t)n;
+}
+
+void lwg_h2_write_window_updates(lwg_h2_conn *c)
+{
+    uint32_t half_stream = c->local->initial_window / 2;
+    uint8_t *p;
+
+    if (c->fatal)
+        return;
+    if (c->conn_recv_unacked > 0 &&
+        (c->conn_recv_unacked >= c->local->conn_window / 2 ||
+         c->conn_recv_window <= 0)) {
+        p = lwg_h2_tx_reserve(c, 13);
+        if (p == NULL)
+            return;
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_window_update(p, lwg_h2_tx_end(c), 0,
+                                                                c->conn_recv_unacked));
+        c->conn_recv_window += (int32_t)c->conn_recv_unacked;
+        c->conn_recv_unacked = 0;
+    }
+    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+        lwg_h2_stream *st = &c->streams[i];
+        if (st->recv_unacked == 0 ||
+            (st->state != LWG_H2_ST_OPEN && st->state != LWG_H2_ST_HALF_CLOSED_LOCAL))
+            continue;
+        /* coalesce: at half a window, or when the window is shut */
+        if (st->recv_unacked < half_stream && st->recv_window > 0)
+            continue;
+        p = lwg_h2_tx_reserve(c, 13);
+        if (p == NULL)
+            return;
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_window_update(p, lwg_h2_tx_end(c), st->id,
+                                                                st->recv_unacked));
+        st->recv_window += (int32_t)st->recv_unacked;
+        st->recv_unacked = 0;
+    }
+}
+
+/* RST_STREAMs that did not fit when decided, and a decided GOAWAY. */
+void lwg_h2_write_pending(lwg_h2_conn *c)
+{
+    uint8_t *p;
+
+    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+        lwg_h2_stream *st = &c->streams[i];
+        if (st->state != LWG_H2_ST_RST_PENDING)
+            continue;
+        p = lwg_h2_tx_reserve(c, 13);
+        if (p == NULL)
+            return;
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_rst_stream(p, lwg_h2_tx_end(c), st->id,
+                                                             st->rst_code));
+        memset(st, 0, sizeof *st);
+        lwg_h2_notify_open_ready(c);
+    }
+    if (c->goaway_pending) {
+        const char *dbg = c->goaway_debug_out;
+        size_t dlen = dbg ? strlen(dbg) : 0;
+        if (dlen > LWG_H2_TX_RESERVE - 17)
+            dlen = LWG_H2_TX_RESERVE - 17;
+        p = lwg_h2_tx_reserve(c, 17 + dlen);
+        if (p == NULL)
+            return;
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_goaway(p, lwg_h2_tx_end(c), c->goaway_last_id,
+                                                         c->goaway_code,
+                                                         (const uint8_t *)dbg, dlen));
+        c->goaway_pending = 0;
+        c->goaway_sent = 1;
+    }
+}
+
+/* ---- HEADERS --------------------------------------------------------- */
+
+static int stream_can_send(const lwg_h2_stream *st)
+{
+    return st->state == LWG_H2_ST_OPEN || st->state == LWG_H2_ST_HALF_CLOSED_REMOTE;
+}
+
+/* Split the block at b[9 .. 9+blen) into HEADERS + CONTINUATION frames of
+ * at most maxf payload bytes, in place (room for the extra frame headers
+ * was checked).  Works from the last chunk backwards so nothing is
+ * overwritten before it moves. */
+static size_t frame_header_block(uint8_t *b, size_t blen, size_t maxf,
+                                 uint32_t id, uint8_t first_flags)
+{
+    size_t nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
+    size_t total = blen + 9 * nframes;
+
+    for (size_t k = nframes; k-- > 1;) {
+        size_t off = k * maxf;                 /* chunk start in block */
+        size_t len = blen - off < maxf ? blen - off : maxf;
+        uint8_t *dst = b + 9 * (k + 1) + off;  /* after k+1 headers    */
+        memmove(dst, b + 9 + off, len);
+        lwg_h2_frame_hdr_encode(dst - 9, (uint32_t)len, LWG_H2_CONTINUATION,
+                                k == nframes - 1 ? LWG_H2_FLAG_END_HEADERS : 0, id);
+    }
+    lwg_h2_frame_hdr_encode(b, (uint32_t)(blen < maxf ? blen : maxf), LWG_H2_HEADERS,
+                            (uint8_t)(first_flags |
+                                      (nframes == 1 ? LWG_H2_FLAG_END_HEADERS : 0)),
+                            id);
+    return total;
+}
+
+int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
+                          const lwg_h2_nv *nv, size_t n, int end_stream)
+{
+    uint64_t list_size = 0;
+    size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
+    uint8_t *start, *p, *end;
+    uint32_t id;
+
+    if (c->fatal)
+        return LWG_ECONN;
+    if (st == NULL || (st->state != LWG_H2_ST_IDLE && !stream_can_send(st)))
+        return LWG_EINVAL;
+    if (st->state == LWG_H2_ST_IDLE &&
+        (c->goaway_received || c->next_local_id > LWG_H2_MAX_STREAM_ID))
+        return LWG_ECLOSED;
+    for (size_t i = 0; i < n; i++)
+        list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
+    if (list_size > c->peer.max_header_list)
+        return LWG_ETOOBIG;
+
+    room = tx_room_for_streams(c);
+    if (room <= 9)
+        goto no_room;
+    start = lwg_h2_tx_reserve(c, room);
+    end = start + room;
+    p = start + 9;
+    for (size_t i = 0; i < n; i++) {
+        if (lwg_hpack_encode_field(&c->hpack_enc, &p, end, nv[i].name, nv[i].name_len,
+                                   nv[i].value, nv[i].value_len, nv[i].flags) != LWG_OK)
+            goto no_room;
+    }
+    blen = (size_t)(p - (start + 9));
+    nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
+    need = blen + 9 * nframes;
+    if (need > room)
+        goto no_room;
+
+    if (st->state == LWG_H2_ST_IDLE) {
+        id = c->next_local_id;
+        c->next_local_id += 2;
+        c->last_local_id = id;
+        st->id = id;
+        st->state = LWG_H2_ST_OPEN;
+    }
+    lwg_h2_tx_commit(c, frame_header_block(start, blen, maxf, st->id,
+                                           end_stream ? LWG_H2_FLAG_END_STREAM : 0));
+    st->want_send = 0;
+    if (end_stream)
+        lwg_h2_stream_local_end(c, st);
+    return LWG_OK;
+
+no_room:
+    /* With an empty tx_buf it can never fit. */
+    if (c->tx_tail == c->tx_head)
+        return LWG_ETOOBIG;
+    st->want_send = 1;
+    return LWG_EAGAIN;
+}
+
+/* ---- DATA -------------------------------------------------------------- */
+
+/* Payload bytes one DATA frame may carry now. */
+static size_t data_allowance(const lwg_h2_conn *c, const lwg_h2_stream *st)
+{
+    int32_t w = c->conn_send_window < st->send_window ? c->conn_send_window : st->send_window;
+    size_t room = tx_room_for_streams(c);
+    size_t a;
+
+    if (w <= 0 || room <= 9)
+        return 0;
+    a = (size_t)w;
+    if (a > c->peer.max_frame_size)
+        a = c->peer.max_frame_size;
+    if (a > room - 9)
+        a = room - 9;
+    return a;
+}
+
+static void data_frame_done(lwg_h2_conn *c, lwg_h2_stream *st, size_t n,
+                            int end_stream)
+{
+    c->conn_send_window -= (int32_t)n;
+    st->send_window -= (int32_t)n;
+    if (end_stream)
+        lwg_h2_stream_local_end(c, st);
+}
+
+int lwg_h2_submit_data(lwg_h2_conn *c, lwg_h2_stream *st,
+                       const uint8_t *data, size_t len, int end_stream)
+{
+    size_t taken = 0;
+
+    if (c->fatal)
+        return LWG_ECONN;
+    if (st == NULL || !stream_can_send(st))
+        return LWG_EINVAL;
+    while (taken < len || (end_stream && len == 0)) {
+        size_t a = data_allowance(c, st), chunk;
+        int last;
+        uint8_t *p;
+
+        if (len == 0) {
+            /* an empty DATA frame only carries END_STREAM: no window */
+            if (tx_room_for_streams(c) < 9)
+                break;
+            a = 0;
+        } else if (a == 0) {
+            break;
+        }
+        chunk = len - taken < a ? len - taken : a;
+        last = end_stream && taken + chunk == len;
+        p = lwg_h2_tx_reserve(c, 9 + chunk);
+        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_data(p, lwg_h2_tx_end(c), st->id,
+                                                       data + taken, chunk, last, 0));
+        taken += chunk;
+        data_frame_done(c, st, chunk, last);
+        if (last || len == 0)
+            return (int)taken;
+    }
+    st->want_send = 1;
+    return (int)taken;
+}
+
+uint8_t *lwg_h2_data_reserve(lwg_h2_conn *c, lwg_h2_stream *st, size_t *room)
+{
+    size_t a;
+    uint8_t *p;
+
+    *room = 0;
+    if (c->fatal || st == NULL || !stream_can_send(st))
+        return NULL;
+    a = data_allowance(c, st);
+    if (tx_room_for_streams(c) < 9) {
+        st->want_send = 1;
+        return c->tx_buf; /* room 0: wait for on_send_ready */
+    }
+    p = lwg_h2_tx_reserve(c, 9 + a);
+    if (a == 0)
+        st->want_send = 1;
+    *room = a;
+    return p + 9;
+}
+
+int lwg_h2_data_commit(lwg_h2_conn *c, lwg_h2_stream *st, size_t n,
+                       int end_stream)
+{
+    uint8_t *p;
+
+    if (c->fatal)
+        return LWG_ECONN;
+    if (st == NULL || !stream_can_send(st) || n > data_allowance(c, st) ||
+        (n == 0 && !end_stream))
+        return LWG_EINVAL;
+    if (tx_room_for_streams(c) < 9 + n || LWG_TX_BUF_SIZE - c->tx_tail < 9 + n)
+        return LWG_EAGAIN;
+    /* data_reserve() made the room contiguous; nothing moved since */
+    p = c->tx_buf + c->tx_tail;
+    lwg_h2_frame_hdr_encode(p, (uint32_t)n, LWG_H2_DATA,
+                            end_stream ? LWG_H2_FLAG_END_STREAM : 0, st->id);
+    lwg_h2_tx_commit(c, 9 + n);
+    data_frame_done(c, st, n, end_stream);
+    return LWG_OK;
+}
