@@ -2,14 +2,19 @@
 #
 #   make                        host runtime: build/host/liblwgrpc.a
 #   make TARGET=cortex-m4       cross runtime (also cortex-m0plus, rv32imac)
+#   make TARGET=host-clang      host runtime built with clang
 #   make CONFIG=tiny-client     use examples/config/<CONFIG>/lwgrpc_opts.h
+#   make configs                every sample config x every target, into
+#                               build/cfg/<target>/<config>/liblwgrpc.a
+#   make noheap                 no built archive references malloc & co.
 #   make test                   everything CI checks (see README)
 #   make size                   flash/RAM table, also in build/size.md
 #   make fuzz FUZZ_SECONDS=60   run the libFuzzer targets
 #   make deps                   install what is missing (toolchain/deps.sh)
 
 TARGET  ?= host
-TARGETS := host cortex-m0plus cortex-m4 rv32imac
+TARGETS := host host-clang cortex-m0plus cortex-m4 rv32imac
+HOST_TARGETS  := host host-clang
 CROSS_TARGETS := cortex-m0plus cortex-m4 rv32imac
 CONFIGS := tiny-client server host
 
@@ -20,12 +25,15 @@ include toolchain/$(TARGET).mk
 
 # The host builds the interop-grade config by default; cross targets the
 # device server config.
-ifeq ($(TARGET),host)
+ifneq ($(filter $(TARGET),$(HOST_TARGETS)),)
 CONFIG ?= host
-BUILD  ?= build/host
 else
 CONFIG ?= server
+endif
 BUILD  ?= build/$(TARGET)
+
+ifeq ($(wildcard examples/config/$(CONFIG)/lwgrpc_opts.h),)
+$(error unknown CONFIG '$(CONFIG)'; use one of: $(CONFIGS))
 endif
 
 WARN_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -38,8 +46,22 @@ RT_SRCS := $(foreach d,$(RT_DIRS),$(wildcard $(d)/*.c))
 RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/obj/%.o)
 RT_LIB  := $(BUILD)/liblwgrpc.a
 
+# The compiler and flags used for $(BUILD) are kept in $(BUILD)/flags.txt,
+# rewritten only when they change (another CONFIG, CC, EXTRA_CFLAGS), and
+# every object depends on it: `make CONFIG=x` after `make CONFIG=y` into the
+# same directory rebuilds instead of mixing configurations.
+RT_FLAGS_FILE := $(BUILD)/flags.txt
+RT_FLAGS_NOW  := $(CC) $(CFLAGS_RT)
+RT_FLAGS_OLD  := $(if $(wildcard $(RT_FLAGS_FILE)),$(file <$(RT_FLAGS_FILE)))
+ifneq ($(filter-out clean distclean deps test print-%,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(RT_FLAGS_NOW),$(RT_FLAGS_OLD))
+$(shell mkdir -p $(BUILD))
+$(file >$(RT_FLAGS_FILE),$(RT_FLAGS_NOW))
+endif
+endif
+
 .PHONY: all lib deps test unit cross configs size noheap fuzz fuzz-smoke \
-        demo clean interop h2peer
+        demo clean distclean interop h2peer
 all: lib
 lib: $(RT_LIB)
 
@@ -47,7 +69,7 @@ $(RT_LIB): $(RT_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(RT_FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RT) -MMD -MP -c $< -o $@
 
@@ -56,8 +78,38 @@ $(BUILD)/obj/%.o: %.c
 deps:
 	@toolchain/deps.sh
 
+# ---- every sample config x every target ----------------------------------
+CFG_TARGETS := $(TARGETS)
+CFG_PAIRS   := $(foreach t,$(CFG_TARGETS),$(foreach c,$(CONFIGS),cfg/$(t)/$(c)))
+.PHONY: $(CFG_PAIRS)
+configs: $(CFG_PAIRS)
+$(CFG_PAIRS): cfg/%:
+	@$(MAKE) --no-print-directory TARGET=$(firstword $(subst /, ,$*)) \
+	    CONFIG=$(lastword $(subst /, ,$*)) BUILD=build/cfg/$* lib
+
+# ---- no heap: no object in any built archive references malloc & co. -----
+# The nm of an archive's target comes from that target's toolchain file.
+NOHEAP_LIBS = $(wildcard $(foreach t,$(TARGETS),build/$(t)/liblwgrpc.a build/cfg/$(t)/*/liblwgrpc.a))
+noheap:
+	@fail=0; n=0; \
+	for lib in $(NOHEAP_LIBS); do \
+	    t=$${lib#build/}; t=$${t#cfg/}; t=$${t%%/*}; \
+	    cross=$$(sed -n 's/^CROSS *:= *//p' toolchain/$$t.mk); \
+	    toolchain/check_noheap.sh $$lib $${cross}nm || fail=1; n=$$((n+1)); \
+	done; \
+	[ $$n -gt 0 ] || echo "noheap: no archive built yet (make lib / make configs)"; \
+	exit $$fail
+
+# `make -s print-VAR` prints a variable (tests/run_all.sh reads the lists)
+print-%:
+	@echo $($*)
+
 clean:
-	rm -rf build/host build/cortex-* build/rv32* build/cfg build/test build/fuzz build/size*
+	rm -rf build/host build/host-clang build/cortex-* build/rv32* build/cfg \
+	       build/test build/fuzz build/size* build/logs
+# also the fetched source packages and node modules (toolchain/deps.sh)
+distclean:
+	rm -rf build
 
 include toolchain/test.mk
 include toolchain/size.mk

@@ -1,5 +1,8 @@
 # Host build (Linux, gcc or clang): the runtime plus the POSIX port.
-CC      ?= gcc
+# gcc unless CC is given (make's built-in default `cc` does not count).
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
 AR      := ar
 NM      := nm
 SIZE    := size
