@@ -2,7 +2,9 @@
  * lwg_posix_sys.c - platform services of the POSIX port: monotonic clock,
  * random bytes from getrandom(), log lines to stderr.
  */
+#ifndef _GNU_SOURCE /* the test build passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include "port/lwg_port.h"
 
 #include <errno.h>
