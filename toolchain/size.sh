@@ -25,6 +25,7 @@ roots=$(sed -n 's/^ *X(\(lwg_[A-Za-z0-9_]*\)).*/\1/p' toolchain/size_main.c)
 nroots=$(printf '%s\n' "$roots" | grep -c . || true)
 
 failed=0
+failures=""
 rows=""
 for t in $TARGETS; do
     for c in $CONFIGS; do
@@ -34,9 +35,8 @@ for t in $TARGETS; do
         if ! $MAKE --no-print-directory TARGET="$t" CONFIG="$c" \
                 BUILD="build/cfg/$t/$c" size-image >"$log" 2>&1 ||
            [ ! -s "$dir/sizes.txt" ]; then
-            echo "size: $t/$c failed (log: $log):" >&2
-            tail -n 30 "$log" >&2
             failed=1
+            failures="$failures$t/$c "
             rows="$rows| $t | $c | build failed | | | | | | | |"$'\n'
             continue
         fi
@@ -114,4 +114,10 @@ rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
 } >"$OUT"
 
 cat "$OUT"
+# causes last, where a log's tail shows them
+for pair in $failures; do
+    log=$LOGS/size-${pair%/*}-${pair#*/}.log
+    echo "size: $pair failed (log: $log):" >&2
+    tail -n 12 "$log" >&2
+done
 exit "$failed"
