@@ -1,0 +1,272 @@
+/*
+ * lwg_hpack.h - HPACK (RFC 7541) header compression: decoder, encoder,
+ * integer and Huffman codecs.
+ *
+ * Sans-I/O and heap-free.  The decoder's dynamic table is a fixed ring of
+ * LWG_HPACK_TABLE_SIZE bytes inside lwg_hpack_dec, which the caller places
+ * (usually inside the connection struct).  Decoded strings go into a
+ * scratch buffer the caller passes on every call.  The encoder keeps no
+ * dynamic table: it uses the static table and literals without indexing.
+ *
+ * Untrusted input: everything passed to lwg_hpack_decode_field() and
+ * lwg_huff_decode().  On hostile input they return LWG_EPROTO (HTTP/2
+ * COMPRESSION_ERROR, a connection error) and never read past in[in_len),
+ * never write past scratch[scratch_size), never loop more than a bounded
+ * number of times per input byte.  Integers are capped at
+ * LWG_HPACK_INT_MAX, so a string length or index can never wrap a size_t.
+ *
+ * Error codes (port/lwg_err.h): LWG_OK, LWG_EAGAIN (need more bytes),
+ * LWG_ENOMEM (output buffer too small), LWG_EPROTO (COMPRESSION_ERROR),
+ * LWG_ETOOBIG (a decoded field larger than the scratch buffer).
+ */
+#ifndef LWG_HPACK_H
+#define LWG_HPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/lwg_opt.h"
+#include "port/lwg_err.h"
+
+/** Largest integer the decoder accepts in any representation (index,
+ *  string length, table size): 2^21 - 1.  Larger is LWG_EPROTO. */
+#define LWG_HPACK_INT_MAX 0x1fffffu
+
+/** Entry slots of the decoder's dynamic table: every entry costs at least
+ *  32 bytes of RFC accounting, so no table of LWG_HPACK_TABLE_SIZE bytes
+ *  holds more. */
+#define LWG_HPACK_DEC_SLOTS ((LWG_HPACK_TABLE_SIZE) / 32)
+
+/** Scratch size that avoids the one LWG_EPROTO a big-but-legal field can
+ *  cause (an indexed literal that fits the table but not the scratch,
+ *  see lwg_hpack_decode_field()).  The engine's LWG_MAX_HEADER_FIELD
+ *  scratch should be at least this. */
+#define LWG_HPACK_SCRATCH_MIN ((LWG_HPACK_TABLE_SIZE) - 32)
+
+/* ======================================================================
+ * Decoder
+ * ==================================================================== */
+
+/** A decoded header field.  The views point into the scratch buffer, into
+ *  the decoder's dynamic table, or at const static-table data; they are
+ *  valid until the next call on the decoder or until the scratch buffer
+ *  is reused, whichever is first.  Strings are not NUL-terminated. */
+typedef struct lwg_hpack_field {
+    const uint8_t *name;  size_t name_len;
+    const uint8_t *value; size_t value_len;
+    uint8_t never_indexed;   /* literal never-indexed representation */
+} lwg_hpack_field;
+
+/** One dynamic table entry: name_len bytes of name then value_len bytes of
+ *  value, starting at ring[offset] and wrapping at the end of the ring. */
+typedef struct lwg_hpack_dyn_entry {
+    uint16_t offset;
+    uint16_t name_len;
+    uint16_t value_len;
+} lwg_hpack_dyn_entry;
+
+/** Decoder state, one per connection direction (the peer's encoder).
+ *  Plain memory with no internal pointers: place it anywhere (usually in
+ *  the connection struct), initialise it with lwg_hpack_dec_init(); it may
+ *  be copied.  Fields are private (tests read them). */
+typedef struct lwg_hpack_dec {
+    uint8_t  ring[LWG_HPACK_TABLE_SIZE];          /* entry bytes, FIFO     */
+    lwg_hpack_dyn_entry entries[LWG_HPACK_DEC_SLOTS]; /* FIFO of entries   */
+    uint32_t size;          /* RFC 7541 §4.1 size: sum of name+value+32    */
+    uint32_t max_size;      /* current maximum (last size update)          */
+    uint32_t settings_max;  /* bound: our SETTINGS_HEADER_TABLE_SIZE       */
+    uint16_t oldest;        /* entries[] slot of the oldest entry          */
+    uint16_t count;         /* entries in the table                        */
+    uint16_t write_pos;     /* ring offset where the next entry's bytes go */
+    uint8_t  update_allowed;/* a size update may come now (block start)    */
+} lwg_hpack_dec;
+
+/** Initialise an empty decoder.  settings_max is the
+ *  SETTINGS_HEADER_TABLE_SIZE we advertise (the peer may assume 4096 until
+ *  it sees ours); it is clamped to LWG_HPACK_TABLE_SIZE.  The table's
+ *  initial maximum size is settings_max.  A size update is allowed before
+ *  the first field, as if lwg_hpack_dec_block_begin() had been called. */
+void lwg_hpack_dec_init(lwg_hpack_dec *d, uint32_t settings_max);
+
+/** A new header block starts: dynamic table size updates are allowed until
+ *  its first field (RFC 7541 §4.2). */
+void lwg_hpack_dec_block_begin(lwg_hpack_dec *d);
+
+/** Decode ONE representation from in[0..in_len).  The input is borrowed
+ *  for the call only.
+ *
+ *  LWG_OK: *consumed bytes were used.  For a header field, *out holds it
+ *    (views: see lwg_hpack_field).  For a dynamic table size update (which
+ *    is applied), out->name == NULL and out->name_len == 0.
+ *  LWG_EAGAIN: in[] does not hold a complete representation yet; nothing
+ *    was consumed (*consumed = 0) and the table is untouched.  Append more
+ *    bytes and call again from the same start.  in_len == 0 gives EAGAIN.
+ *  LWG_ETOOBIG: the decoded name + value do not fit in scratch.  *consumed
+ *    is set, the field is skipped (*out holds nothing usable), and the
+ *    table is consistent: a field that was to be indexed but is larger
+ *    than the table's maximum size empties the table (RFC 7541 §4.4),
+ *    exactly as if it had been decoded.  The caller decides whether that
+ *    is a stream error (header too large) and goes on with the next
+ *    representation.
+ *  LWG_EPROTO: COMPRESSION_ERROR; the decoder is unusable afterwards (the
+ *    connection must be closed).  Causes: index 0 or past the table,
+ *    integer above LWG_HPACK_INT_MAX or longer than its encoding allows,
+ *    invalid Huffman (bad padding, EOS), a size update above the settings
+ *    bound or after the first field of a block, a block whose first field
+ *    is not preceded by a required size update (after our setting was
+ *    lowered below the table's maximum), and a field to be indexed that
+ *    would fit the table but not scratch (the table could not be kept
+ *    consistent; scratch >= LWG_HPACK_SCRATCH_MIN avoids that).
+ *  A string longer than the remaining input is LWG_EAGAIN, not an error.
+ *
+ *  scratch[0..scratch_size) is overwritten with decoded strings (Huffman or
+ *  raw), and with names/values copied out of the dynamic table when they
+ *  wrap around its ring or when the field is inserted (a referenced name
+ *  is copied before its entry can be evicted).  Static-table names and
+ *  values point at const data; other dynamic-table strings may point into
+ *  the ring.  scratch may be NULL only with scratch_size 0. */
+int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+                           size_t *consumed, uint8_t *scratch,
+                           size_t scratch_size, lwg_hpack_field *out);
+
+/** Change the bound when our own SETTINGS_HEADER_TABLE_SIZE changes (call
+ *  it when the peer ACKs the SETTINGS that changed it).  Clamped to
+ *  LWG_HPACK_TABLE_SIZE.  If the table's current maximum is above the new
+ *  bound, the next header block must start with a size update to at most
+ *  the new bound, or decoding its first field fails with LWG_EPROTO. */
+void lwg_hpack_dec_set_settings_max(lwg_hpack_dec *d, uint32_t settings_max);
+
+/** Number of entries in the dynamic table. */
+size_t lwg_hpack_dec_entries(const lwg_hpack_dec *d);
+/** Current dynamic table size (RFC 7541 §4.1: sum of name+value+32). */
+uint32_t lwg_hpack_dec_size(const lwg_hpack_dec *d);
+/** Current maximum size (the last size update, or settings_max at init). */
+uint32_t lwg_hpack_dec_max_size(const lwg_hpack_dec *d);
+
+/** Look up HPACK index `index` (1..61 static, 62.. dynamic, newest first)
+ *  without decoding anything; for tests and diagnostics.  Views as for
+ *  lwg_hpack_decode_field(): strings that wrap the ring are copied into
+ *  scratch.  Returns LWG_OK, LWG_EPROTO for an index out of range,
+ *  LWG_ETOOBIG if scratch is too small for a wrapped entry. */
+int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
+                      size_t scratch_size, lwg_hpack_field *out);
+
+/* ======================================================================
+ * Encoder
+ * ==================================================================== */
+
+/** Encoder state.  We keep no dynamic table when encoding, so the only
+ *  state is what the peer's decoder believes our table's maximum is:
+ *  when the peer lowers its SETTINGS_HEADER_TABLE_SIZE below that, the
+ *  next header block starts with a size update (RFC 7541 §4.2). */
+typedef struct lwg_hpack_enc {
+    uint32_t peer_max;            /* peer's latest SETTINGS_HEADER_TABLE_SIZE */
+    uint8_t  size_update_pending; /* emit table_max before the next field     */
+    uint32_t table_max;           /* maximum the peer's decoder holds for us  */
+} lwg_hpack_enc;
+
+/** Initialise: the peer's table size is 4096 until its SETTINGS say else. */
+void lwg_hpack_enc_init(lwg_hpack_enc *e);
+
+/** The peer's SETTINGS_HEADER_TABLE_SIZE (call between header blocks, when
+ *  the peer's SETTINGS frame is applied).  A value below the current
+ *  maximum makes the next lwg_hpack_encode_field() emit a size update to
+ *  the smallest value seen first. */
+void lwg_hpack_enc_set_peer_max(lwg_hpack_enc *e, uint32_t peer_settings_max);
+
+#define LWG_HPACK_NEVER_INDEX 1u  /* never-indexed literal (secrets)     */
+#define LWG_HPACK_NO_HUFFMAN  2u  /* send strings raw                     */
+
+/** Encode one header field at *p, never past end.  Static table full match
+ *  -> indexed; name match -> literal with indexed name; else literal with
+ *  literal name.  Literals are "without indexing", or "never indexed" with
+ *  LWG_HPACK_NEVER_INDEX (a full static match is then still a literal).
+ *  Each string is Huffman-coded when that is strictly shorter, unless
+ *  LWG_HPACK_NO_HUFFMAN.  A pending size update is written first.
+ *  name and value are read during the call only.
+ *  Returns LWG_OK and advances *p, or LWG_ENOMEM with *p unchanged (and the
+ *  pending size update still pending). */
+int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
+                           const uint8_t *name, size_t name_len,
+                           const uint8_t *value, size_t value_len,
+                           unsigned flags);
+
+/** Static table index (1..61) of the first entry matching name and value,
+ *  or of the first entry matching the name only (*full_match = 0);
+ *  0 if the name is not in the static table.  full_match may be NULL. */
+size_t lwg_hpack_static_find(const uint8_t *name, size_t name_len,
+                             const uint8_t *value, size_t value_len,
+                             int *full_match);
+
+/* ---- low-level writers (all: write at *p, never past end; LWG_OK and *p
+ *      advanced, or LWG_ENOMEM with *p unchanged) ---------------------- */
+
+/** Representation kinds for lwg_hpack_encode_literal(). */
+#define LWG_HPACK_LIT_INCREMENTAL 0x40u /* with incremental indexing (6-bit) */
+#define LWG_HPACK_LIT_WITHOUT     0x00u /* without indexing (4-bit)          */
+#define LWG_HPACK_LIT_NEVER       0x10u /* never indexed (4-bit)             */
+
+/** A literal header field.  name_index != 0: indexed name (name/name_len
+ *  ignored, may be NULL); name_index == 0: literal name.  huffman != 0:
+ *  both strings Huffman-coded (as in RFC 7541 C.4/C.6), else both raw;
+ *  mix them with lwg_hpack_int_encode() + lwg_hpack_encode_string().  Any
+ *  kind other than the three above is LWG_EINVAL. */
+int lwg_hpack_encode_literal(uint8_t **p, uint8_t *end, unsigned kind,
+                             size_t name_index,
+                             const uint8_t *name, size_t name_len,
+                             const uint8_t *value, size_t value_len,
+                             int huffman);
+
+/** An indexed header field (index >= 1). */
+int lwg_hpack_encode_indexed(uint8_t **p, uint8_t *end, size_t index);
+
+/** A dynamic table size update. */
+int lwg_hpack_encode_size_update(uint8_t **p, uint8_t *end, uint32_t size);
+
+/** A string literal: H bit, 7-bit-prefix length, then the bytes (Huffman
+ *  coded when huffman != 0). */
+int lwg_hpack_encode_string(uint8_t **p, uint8_t *end, const uint8_t *s,
+                            size_t len, int huffman);
+
+/** Integer with an N-bit prefix (RFC 7541 §5.1), 1 <= prefix_bits <= 8.
+ *  first_bits are OR-ed into the first byte above the prefix (e.g. 0x80
+ *  for an indexed field); bits inside the prefix must be zero. */
+int lwg_hpack_int_encode(uint8_t **p, uint8_t *end, uint8_t first_bits,
+                         unsigned prefix_bits, uint32_t value);
+
+/** Decode an integer with an N-bit prefix from in[0..in_len) (the prefix
+ *  is the low prefix_bits of in[0]; the bits above are ignored).
+ *  LWG_OK: *value and *consumed set.  LWG_EAGAIN: incomplete (nothing
+ *  set).  LWG_EPROTO: value above LWG_HPACK_INT_MAX, or more continuation
+ *  bytes than such a value needs. */
+int lwg_hpack_int_decode(const uint8_t *in, size_t in_len,
+                         unsigned prefix_bits, uint32_t *value,
+                         size_t *consumed);
+
+/* ======================================================================
+ * Huffman (RFC 7541 §5.2, Appendix B)  - lwg_huffman.c
+ * Lengths must stay below INT_MAX / 2 (returns are int byte counts).
+ * ==================================================================== */
+
+/** Bytes the Huffman encoding of in[0..len) takes (with padding). */
+size_t lwg_huff_encoded_len(const uint8_t *in, size_t len);
+
+/** Huffman-encode in[0..len) into out[0..out_size).  Returns the number of
+ *  bytes written, or LWG_ENOMEM if out is too small (out's contents are
+ *  then unspecified). */
+int lwg_huff_encode(const uint8_t *in, size_t len, uint8_t *out,
+                    size_t out_size);
+
+/** Decode Huffman in[0..len) into out[0..out_size).  Returns bytes written,
+ *  LWG_ETOOBIG if out is too small, LWG_EPROTO if the input is invalid:
+ *  padding longer than 7 bits, padding that is not all ones (the EOS
+ *  prefix), an EOS symbol, or a truncated code.  On failure out's
+ *  contents are unspecified. */
+int lwg_huff_decode(const uint8_t *in, size_t len, uint8_t *out,
+                    size_t out_size);
+
+/** Length the Huffman string in[0..len) decodes to, validating it as
+ *  lwg_huff_decode() does; LWG_EPROTO if it is invalid. */
+int lwg_huff_decoded_len(const uint8_t *in, size_t len);
+
+#endif /* LWG_HPACK_H */
