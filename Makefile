@@ -38,8 +38,17 @@ endif
 
 WARN_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -Wpointer-arith -Wcast-align -Werror
+# nanopb: the host uses Debian's libnanopb-dev (headers in /usr/include);
+# cross targets compile it from Debian's source package, fetched into
+# build/deps/src by toolchain/deps.sh srcpkgs.
+NANOPB_SRC := $(patsubst %/pb.h,%,$(firstword $(wildcard build/deps/src/nanopb-*/pb.h)))
+ifneq ($(filter $(TARGET),$(HOST_TARGETS)),)
+NANOPB_CFLAGS :=
+else
+NANOPB_CFLAGS := -I$(NANOPB_SRC)
+endif
 CFLAGS_RT   := $(ARCH_CFLAGS) $(OPT_CFLAGS) $(WARN_CFLAGS) \
-               -I. -Iexamples/config/$(CONFIG) $(EXTRA_CFLAGS)
+               -I. -Iexamples/config/$(CONFIG) $(NANOPB_CFLAGS) $(EXTRA_CFLAGS)
 
 RT_DIRS := port transport core $(PORT_DIRS)
 RT_SRCS := $(foreach d,$(RT_DIRS),$(wildcard $(d)/*.c))
@@ -68,6 +77,18 @@ lib: $(RT_LIB)
 $(RT_LIB): $(RT_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# nanopb for the target (cross builds and size images link it; it is the
+# application's message library, not part of liblwgrpc.a)
+NANOPB_LIB  := $(BUILD)/libnanopb.a
+NANOPB_OBJS := $(addprefix $(BUILD)/nanopb/,pb_common.o pb_encode.o pb_decode.o)
+$(BUILD)/nanopb/%.o: $(NANOPB_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ARCH_CFLAGS) $(OPT_CFLAGS) -I$(NANOPB_SRC) -c $< -o $@
+$(NANOPB_LIB): $(NANOPB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+nanopb: $(NANOPB_LIB)
 
 $(BUILD)/obj/%.o: %.c $(RT_FLAGS_FILE)
 	@mkdir -p $(dir $@)

@@ -22,6 +22,11 @@
 #if LWG_MAX_HEADER_FIELD < 64 || LWG_MAX_HEADER_FIELD > LWG_MAX_HEADER_LIST
 #error "LWG_MAX_HEADER_FIELD must be 64..LWG_MAX_HEADER_LIST"
 #endif
+/* Any field the peer may index into our table must fit the decode
+ * scratch, or the table could not be kept in step (RFC 7541 §4.4). */
+#if LWG_MAX_HEADER_FIELD < LWG_HPACK_TABLE_SIZE - 32
+#error "LWG_MAX_HEADER_FIELD must be at least LWG_HPACK_TABLE_SIZE - 32"
+#endif
 
 /* The transmit buffer must take the 24-byte preface, a SETTINGS frame with
  * all our settings (9 + 6*6), a WINDOW_UPDATE (13) and one frame header

@@ -14,6 +14,8 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all \
 TEST_CFLAGS := -std=c11 -g -O1 $(SAN_FLAGS) -Wall -Wextra -Wshadow -Werror \
                -D_GNU_SOURCE -I. -Itests -Iexamples/config/$(TEST_CONFIG)
 TEST_LDFLAGS := $(SAN_FLAGS)
+# nanopb: Debian libnanopb-dev
+TEST_LIBS := -lprotobuf-nanopb
 
 # The protocol runtime without any port (the fake port or port/posix is
 # linked by each binary).
@@ -35,11 +37,11 @@ $(TEST_BUILD)/obj/%.o: %.c
 
 $(TEST_BUILD)/bin/test_%: $(TEST_BUILD)/obj/tests/unit/test_%.o $(TEST_RT_OBJS) $(TEST_FAKE_OBJS)
 	@mkdir -p $(dir $@)
-	$(TEST_CC) $(TEST_LDFLAGS) $^ -o $@
+	$(TEST_CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -o $@
 
 $(TEST_BUILD)/bin/%_driver: $(TEST_BUILD)/obj/tests/peer/%_driver.o $(TEST_RT_OBJS) $(TEST_POSIX_OBJS)
 	@mkdir -p $(dir $@)
-	$(TEST_CC) $(TEST_LDFLAGS) $^ -o $@
+	$(TEST_CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -o $@
 
 .SECONDARY:
 .PHONY: unit-bins peer-bins
@@ -59,7 +61,7 @@ FUZZ_RT_SRCS := $(TEST_RT_SRCS) $(wildcard tests/fake/*.c)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ $(TEST_LIBS) -o $@
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)

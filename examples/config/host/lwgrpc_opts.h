@@ -12,8 +12,11 @@
 #define LWG_TX_BUF_SIZE         65536
 #define LWG_STREAM_RECV_WINDOW  65535
 #define LWG_CONN_RECV_WINDOW    (16 * 1024 * 1024)
-#define LWG_MAX_RECV_MESSAGE    (4 * 1024 * 1024)
-#define LWG_MAX_SEND_MESSAGE    (4 * 1024 * 1024)
+#define LWG_MAX_RECV_MESSAGE    (512 * 1024)
+#define LWG_MAX_SEND_MESSAGE    (512 * 1024)
+#define LWG_MAX_SERVER_CALLS    64
+#define LWG_MAX_METADATA        16
+#define LWG_METADATA_BYTES      4096
 #define LWG_MAX_CONNECTIONS     64
 #define LWG_LOG_LEVEL           2
 #define LWG_ASSERTS             1

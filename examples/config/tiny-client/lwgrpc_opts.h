@@ -1,13 +1,13 @@
 /*
  * tiny-client: the smallest useful lwgrpc, a sensor that calls one server.
  * One connection, two concurrent calls, small messages, small windows.
- * The peer must honour our SETTINGS for the 4096-byte HPACK table it may
- * use before it reads them; servers answer after our request, so they have.
+ * The HPACK table is 512 bytes: a server reads our SETTINGS before our
+ * request, so it never indexes more than that into our table.
  */
 #ifndef LWGRPC_OPTS_H
 #define LWGRPC_OPTS_H
 #define LWG_MAX_STREAMS         2
-#define LWG_HPACK_TABLE_SIZE    4096
+#define LWG_HPACK_TABLE_SIZE    512
 #define LWG_MAX_HEADER_LIST     1024
 #define LWG_MAX_HEADER_FIELD    512
 #define LWG_TX_BUF_SIZE         1024
