@@ -127,6 +127,44 @@
 #define LWG_MAX_CONNECTIONS 4
 #endif
 
+/** Server call slots shared by all connections (each holds the receive
+ *  and send message buffers); a request beyond them is refused with
+ *  REFUSED_STREAM, which clients retry. */
+#ifndef LWG_MAX_SERVER_CALLS
+#define LWG_MAX_SERVER_CALLS (LWG_MAX_STREAMS)
+#endif
+
+/** Services one server can register. */
+#ifndef LWG_MAX_SERVICES
+#define LWG_MAX_SERVICES 4
+#endif
+
+/** Received metadata per call: entries, and bytes for names and values
+ *  (-bin values are kept decoded).  More fails the call with
+ *  RESOURCE_EXHAUSTED.  Also the most custom entries a call may send. */
+#ifndef LWG_MAX_METADATA
+#define LWG_MAX_METADATA 8
+#endif
+#ifndef LWG_METADATA_BYTES
+#define LWG_METADATA_BYTES 512
+#endif
+
+/** Longest grpc-message kept (decoded); longer ones are cut. */
+#ifndef LWG_MAX_STATUS_MESSAGE
+#define LWG_MAX_STATUS_MESSAGE 128
+#endif
+
+/** Longest :authority a channel keeps ("host:port"). */
+#ifndef LWG_MAX_AUTHORITY
+#define LWG_MAX_AUTHORITY 64
+#endif
+
+/** Stack bytes used while encoding a header block for base64 (-bin) and
+ *  percent-encoded values. */
+#ifndef LWG_HEADER_SCRATCH
+#define LWG_HEADER_SCRATCH 512
+#endif
+
 /* ---- diagnostics (all compile out when 0) ----------------------------- */
 
 /** 0: no logging code at all.  1: errors, 2: + warnings, 3: + info,

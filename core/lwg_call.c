@@ -1,0 +1,426 @@
+/*
+ * lwg_call.c - what client and server calls share: the receive buffer and
+ * message delivery, the outgoing message, the end of our side, status and
+ * deadlines, and the nanopb glue.
+ *
+ * Receive buffer discipline: rx_buf holds length-prefixed messages from
+ * rx_off on.  A delivered message is skipped (rx_off grows); the space
+ * before rx_off is given back to the peer (lwg_h2_consume) only when the
+ * buffer is compacted, which never happens while the application holds a
+ * message view.  So the HTTP/2 window always equals the free space at the
+ * end of rx_buf and an append never has to move a held message.
+ *
+ * Completion (on_status / on_done) never runs inside a transmit or
+ * receive call chain: it is marked due and run by the owner's service
+ * pass at the end of each pump, so a call's memory is never reused under
+ * the code that is still using it.
+ */
+#include "core/lwg_call_priv.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+void lwg_call_reset(lwg_call *call, int is_server, void *owner, lwg_h2_conn *h2)
+{
+    memset(call, 0, offsetof(lwg_call, md_in));
+    lwg_metadata_init(&call->md_in);
+    call->rx_off = 0;
+    call->rx_len = 0;
+    call->tx_len = 0;
+    call->tx_off = 0;
+    call->is_server = (uint8_t)(is_server ? 1 : 0);
+    call->owner = owner;
+    call->h2 = h2;
+    call->max_recv = LWG_MAX_RECV_MESSAGE;
+    call->max_send = LWG_MAX_SEND_MESSAGE;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+void lwg_call_set_status(lwg_call *call, int code, const char *msg, size_t msg_len)
+{
+    if (call->status_set)
+        return;
+    call->status_set = 1;
+    call->status_code = code;
+    if (msg == NULL)
+        msg_len = 0;
+    if (msg_len > LWG_MAX_STATUS_MESSAGE)
+        msg_len = LWG_MAX_STATUS_MESSAGE;
+    if (msg_len)
+        memcpy(call->status_msg, msg, msg_len);
+    call->status_msg[msg_len] = '\0';
+    call->status_msg_len = (uint16_t)msg_len;
+}
+
+void lwg_call_abort(lwg_call *call, int code, const char *msg, uint32_t h2_code)
+{
+    lwg_h2_stream *st = call->stream;
+
+    if (call->state == LWG_CALL_IDLE || call->completed)
+        return;
+    lwg_call_set_status(call, code, msg, msg ? strlen(msg) : 0);
+    call->aborted = 1;
+    call->service_due = 1;
+    if (st != NULL) {
+        call->stream = NULL;
+        st->user = NULL;
+        lwg_h2_submit_rst(call->h2, st, h2_code);
+    }
+}
+
+void lwg_call_stream_closed(lwg_call *call)
+{
+    call->stream = NULL;
+    call->service_due = 1;
+}
+
+/* ---- deadlines ------------------------------------------------------------- */
+
+uint32_t lwg_call_deadline(const lwg_call *call, int *has)
+{
+    if (has)
+        *has = call->has_deadline;
+    return call->has_deadline ? call->deadline_ms : 0;
+}
+
+uint32_t lwg_call_remaining_ms(const lwg_call *call, uint32_t now_ms)
+{
+    int32_t left;
+
+    if (!call->has_deadline)
+        return LWG_NO_TIMEOUT;
+    left = lwg_time_diff(call->deadline_ms, now_ms);
+    return left > 0 ? (uint32_t)left : 0;
+}
+
+uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms)
+{
+    uint32_t left;
+
+    if (!call->has_deadline || call->completed || call->state == LWG_CALL_IDLE ||
+        call->status_set)
+        return LWG_NO_TIMEOUT;
+    left = lwg_call_remaining_ms(call, now_ms);
+    if (left == 0) {
+        lwg_call_abort(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded",
+                       LWG_H2_CANCEL);
+        return LWG_NO_TIMEOUT;
+    }
+    return left;
+}
+
+/* ---- receiving -------------------------------------------------------------- */
+
+int lwg_call_rx_append(lwg_call *call, const uint8_t *data, size_t len)
+{
+    size_t end = call->rx_off + call->rx_len;
+
+    if (len > sizeof call->rx_buf - end)
+        return LWG_ETOOBIG;
+    memcpy(call->rx_buf + end, data, len);
+    call->rx_len += (uint32_t)len;
+    return LWG_OK;
+}
+
+/* Give consumed space back: move what is left to the front and open the
+ * window by as much.  Never while a message view is held. */
+static void rx_compact(lwg_call *call)
+{
+    uint32_t freed = call->rx_off;
+
+    if (call->rx_held || freed == 0)
+        return;
+    if (call->rx_len)
+        memmove(call->rx_buf, call->rx_buf + freed, call->rx_len);
+    call->rx_off = 0;
+    if (call->stream != NULL)
+        lwg_h2_consume(call->h2, call->stream, freed);
+}
+
+static int deliver(lwg_call *call, const uint8_t *msg, size_t len)
+{
+    if (call->is_server) {
+        if (!call->started || call->send_closed)
+            return LWG_OK; /* no handler runs, or it has answered: drop */
+        return call->handler->on_message ? call->handler->on_message(call, msg, len) : LWG_OK;
+    }
+    return call->cbs->on_message ? call->cbs->on_message(call, msg, len) : LWG_OK;
+}
+
+/* Deliver complete messages; returns 0 when it must stop (held/aborted). */
+static void deliver_messages(lwg_call *call)
+{
+    while (!call->aborted && !call->rx_held && !call->completed && call->rx_len >= 5) {
+        const uint8_t *p = call->rx_buf + call->rx_off;
+        uint32_t len = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
+                       ((uint32_t)p[3] << 8) | p[4];
+        int r;
+
+        if (p[0] > 1) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "invalid message flags", LWG_H2_CANCEL);
+            return;
+        }
+        if (p[0] == 1) {
+            /* we accept only identity: a compressed message is an error */
+            lwg_call_abort(call,
+                           call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
+                           call->encoding_unknown ? "compression not supported"
+                                                  : "compressed message without grpc-encoding",
+                           LWG_H2_CANCEL);
+            return;
+        }
+        if (len > call->max_recv) {
+            lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED,
+                           "received message larger than max", LWG_H2_CANCEL);
+            return;
+        }
+        if (call->rx_len < 5u + len)
+            return;
+        call->messages_in++;
+        if (call->is_server && call->method && call->messages_in > 1 &&
+            (call->method->kind == LWG_RPC_UNARY ||
+             call->method->kind == LWG_RPC_SERVER_STREAMING)) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "too many requests for a unary request",
+                           LWG_H2_CANCEL);
+            return;
+        }
+        if (!call->is_server && call->messages_in > 1 &&
+            (call->method->kind == LWG_RPC_UNARY ||
+             call->method->kind == LWG_RPC_CLIENT_STREAMING)) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "too many responses for a unary response",
+                           LWG_H2_CANCEL);
+            return;
+        }
+        r = deliver(call, p + 5, len);
+        if (r == LWG_EAGAIN) {
+            call->rx_held = 1;
+            return;
+        }
+        call->rx_off += 5u + len;
+        call->rx_len -= 5u + len;
+    }
+}
+
+void lwg_call_recv_done(lwg_call *call)
+{
+    const uint8_t *p;
+    uint32_t len;
+
+    if (!call->rx_held)
+        return;
+    p = call->rx_buf + call->rx_off;
+    len = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
+    call->rx_held = 0;
+    call->rx_off += 5u + len;
+    call->rx_len -= 5u + len;
+    call->service_due = 1;
+}
+
+void lwg_call_service(lwg_call *call)
+{
+    if (call->state == LWG_CALL_IDLE || call->completed)
+        return;
+    call->service_due = 0;
+    deliver_messages(call);
+    rx_compact(call);
+    if (call->completed || call->state == LWG_CALL_IDLE)
+        return;
+    if (call->is_server) {
+        if (call->remote_closed && !call->half_close_told && !call->aborted &&
+            !call->rx_held && call->rx_len == 0) {
+            call->half_close_told = 1;
+            if (call->messages_in == 0 && call->started && !call->send_closed &&
+                (call->method->kind == LWG_RPC_UNARY ||
+                 call->method->kind == LWG_RPC_SERVER_STREAMING)) {
+                lwg_call_abort(call, LWG_STATUS_INTERNAL, "missing request message",
+                               LWG_H2_CANCEL);
+            } else if (call->started && !call->send_closed && call->handler->on_half_close) {
+                call->handler->on_half_close(call);
+            }
+        } else if (call->remote_closed && !call->aborted && !call->rx_held &&
+                   call->rx_len > 0 && !call->half_close_told) {
+            call->half_close_told = 1;
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "stream ended inside a message",
+                           LWG_H2_CANCEL);
+        }
+        if (call->stream == NULL && (call->status_set || call->aborted))
+            lwg_server_call_complete(call);
+        return;
+    }
+    if (call->stream == NULL && call->state == LWG_CALL_ACTIVE && !call->rx_held) {
+        if (!call->aborted && call->rx_len > 0)
+            lwg_call_set_status(call, LWG_STATUS_INTERNAL, "stream ended inside a message", 30);
+        lwg_client_call_complete(call);
+    }
+}
+
+/* ---- sending ----------------------------------------------------------------- */
+
+static void notify_send_ready(lwg_call *call)
+{
+    if (!call->send_blocked || call->tx_len != 0)
+        return;
+    call->send_blocked = 0;
+    if (call->is_server) {
+        if (call->handler->on_send_ready)
+            call->handler->on_send_ready(call);
+    } else if (call->cbs->on_send_ready) {
+        call->cbs->on_send_ready(call);
+    }
+}
+
+void lwg_call_flush(lwg_call *call)
+{
+    lwg_h2_stream *st = call->stream;
+
+    if (st == NULL || call->aborted || call->end_sent)
+        return;
+    if (call->is_server && !call->headers_sent && (call->tx_len > 0 || !call->end_pending)) {
+        if (lwg_server_call_send_response_headers(call) != LWG_OK)
+            return; /* retried from on_send_ready */
+    }
+    while (call->tx_off < call->tx_len) {
+        int end = !call->is_server && call->end_pending;
+        int r = lwg_h2_submit_data(call->h2, st, call->tx_msg + call->tx_off,
+                                   call->tx_len - call->tx_off, end);
+        if (r < 0) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "send failed", LWG_H2_INTERNAL_ERROR);
+            return;
+        }
+        call->tx_off += (uint32_t)r;
+        if (call->tx_off < call->tx_len)
+            return; /* the engine calls on_send_ready when it can take more */
+        call->tx_len = call->tx_off = 0;
+        if (end) {
+            call->end_pending = 0;
+            call->end_sent = 1;
+        }
+    }
+    if (call->end_pending) {
+        if (call->is_server) {
+            if (lwg_server_call_send_trailers(call) != LWG_OK)
+                return;
+        } else if (lwg_h2_submit_data(call->h2, st, NULL, 0, 1) < 0) {
+            return;
+        }
+        call->end_pending = 0;
+        call->end_sent = 1;
+        return;
+    }
+    notify_send_ready(call);
+}
+
+int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len)
+{
+    if (call->state == LWG_CALL_IDLE || call->completed || call->aborted ||
+        call->send_closed || call->status_set)
+        return LWG_ECLOSED;
+    if (len > call->max_send || len > LWG_MAX_SEND_MESSAGE)
+        return LWG_ETOOBIG;
+    if (call->tx_len != 0) {
+        call->send_blocked = 1;
+        return LWG_EAGAIN;
+    }
+    call->tx_msg[0] = 0;
+    call->tx_msg[1] = (uint8_t)(len >> 24);
+    call->tx_msg[2] = (uint8_t)(len >> 16);
+    call->tx_msg[3] = (uint8_t)(len >> 8);
+    call->tx_msg[4] = (uint8_t)len;
+    if (len)
+        memcpy(call->tx_msg + 5, msg, len);
+    call->tx_len = 5u + (uint32_t)len;
+    call->tx_off = 0;
+    lwg_call_flush(call);
+    return LWG_OK;
+}
+
+int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const void *src)
+{
+    size_t size = 0;
+    pb_ostream_t os;
+
+    if (call->state == LWG_CALL_IDLE || call->completed || call->aborted ||
+        call->send_closed || call->status_set)
+        return LWG_ECLOSED;
+    if (!pb_get_encoded_size(&size, fields, src))
+        return LWG_EINVAL;
+    if (size > call->max_send || size > LWG_MAX_SEND_MESSAGE)
+        return LWG_ETOOBIG;
+    if (call->tx_len != 0) {
+        call->send_blocked = 1;
+        return LWG_EAGAIN;
+    }
+    /* encode straight into place after the 5-byte prefix */
+    os = pb_ostream_from_buffer(call->tx_msg + 5, size);
+    if (!pb_encode(&os, fields, src) || os.bytes_written != size)
+        return LWG_EINVAL;
+    call->tx_msg[0] = 0;
+    call->tx_msg[1] = (uint8_t)(size >> 24);
+    call->tx_msg[2] = (uint8_t)(size >> 16);
+    call->tx_msg[3] = (uint8_t)(size >> 8);
+    call->tx_msg[4] = (uint8_t)size;
+    call->tx_len = 5u + (uint32_t)size;
+    call->tx_off = 0;
+    lwg_call_flush(call);
+    return LWG_OK;
+}
+
+int lwg_call_decode_pb(const uint8_t *msg, size_t len, const struct pb_msgdesc_s *fields,
+                       void *dst)
+{
+    pb_istream_t is = pb_istream_from_buffer(msg, len);
+
+    return pb_decode(&is, fields, dst) ? LWG_OK : LWG_EPROTO;
+}
+
+void lwg_call_cancel(lwg_call *call)
+{
+    if (call->state == LWG_CALL_IDLE || call->completed)
+        return;
+    lwg_call_abort(call, LWG_STATUS_CANCELLED, "Cancelled", LWG_H2_CANCEL);
+}
+
+/* ---- header helpers ------------------------------------------------------------- */
+
+int lwg_is_grpc_content_type(const uint8_t *v, size_t n)
+{
+    static const char ct[] = "application/grpc";
+    size_t k = sizeof ct - 1;
+
+    if (n < k || memcmp(v, ct, k) != 0)
+        return 0;
+    return n == k || v[k] == '+' || v[k] == ';';
+}
+
+int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
+                 uint8_t *scratch, size_t scratch_size, size_t *scratch_used)
+{
+    size_t used = *scratch_used;
+
+    if (n > nv_room)
+        return LWG_ETOOBIG;
+    for (size_t i = 0; i < n; i++) {
+        size_t nlen = strlen(md[i].name);
+        nv[i].name = (const uint8_t *)md[i].name;
+        nv[i].name_len = (uint32_t)nlen;
+        nv[i].flags = 0;
+        if (nlen > 4 && memcmp(md[i].name + nlen - 4, "-bin", 4) == 0) {
+            int r = lwg_base64_encode(md[i].value, md[i].value_len, (char *)scratch + used,
+                                      scratch_size - used);
+            if (r < 0)
+                return LWG_ETOOBIG;
+            nv[i].value = scratch + used;
+            nv[i].value_len = (uint32_t)r;
+            used += (size_t)r;
+        } else {
+            nv[i].value = md[i].value;
+            nv[i].value_len = (uint32_t)md[i].value_len;
+        }
+    }
+    *scratch_used = used;
+    return (int)n;
+}

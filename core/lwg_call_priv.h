@@ -1,0 +1,83 @@
+/*
+ * lwg_call_priv.h - internals shared by the call, channel and server
+ * files of core/.  Not for applications.
+ *
+ *   lwg_call.c         both roles: receive buffer and message delivery,
+ *                      the outgoing message, status, deadlines, nanopb
+ *   lwg_client_call.c  request headers out, response headers/trailers in
+ *   lwg_channel.c      the client connection, waiting calls, its link
+ *   lwg_server_call.c  request headers in, response headers/trailers out
+ *   lwg_server.c       connections, the call pool, the server's link
+ */
+#ifndef LWG_CALL_PRIV_H
+#define LWG_CALL_PRIV_H
+
+#include "core/lwg_base64.h"
+#include "core/lwg_call.h"
+#include "core/lwg_version.h"
+#include "transport/lwg_h2.h"
+
+/* ---- lwg_call.c -------------------------------------------------------- */
+
+/** Reset the call's bookkeeping for a new RPC (buffers are not cleared). */
+void lwg_call_reset(lwg_call *call, int is_server, void *owner,
+                    lwg_h2_conn *h2);
+
+/** DATA bytes for the call: appended to rx_buf.  Returns LWG_OK, or
+ *  LWG_ETOOBIG when they do not fit (only possible before the peer has
+ *  acknowledged our window settings); the caller fails the call. */
+int lwg_call_rx_append(lwg_call *call, const uint8_t *data, size_t len);
+
+/** Deliver complete messages while the application takes them; then, if
+ *  the call is over, deliver its completion.  Safe to call any time from
+ *  the pump. */
+void lwg_call_service(lwg_call *call);
+
+/** Push the outgoing message (and the end of our side) into the stream
+ *  as far as windows allow; role-specific headers go first. */
+void lwg_call_flush(lwg_call *call);
+
+/** Record the outcome (the first one wins).  `msg` may be NULL. */
+void lwg_call_set_status(lwg_call *call, int code, const char *msg,
+                         size_t msg_len);
+
+/** Fail an active call: status, RST_STREAM(h2_code) if the stream is
+ *  open, completion from the next service. */
+void lwg_call_abort(lwg_call *call, int code, const char *msg,
+                    uint32_t h2_code);
+
+/** The stream is gone (closed or reset): detach it. */
+void lwg_call_stream_closed(lwg_call *call);
+
+/** Check the deadline; abort with DEADLINE_EXCEEDED when passed.  Returns
+ *  ms until it (LWG_NO_TIMEOUT without one). */
+uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
+
+/** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
+int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
+
+/** Append an nv entry for each application metadata entry, encoding -bin
+ *  values into scratch.  Returns entries added or LWG_ETOOBIG. */
+int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
+                 uint8_t *scratch, size_t scratch_size, size_t *scratch_used);
+
+/** Name/value helper for constant header fields. */
+#define LWG_NV(n, v) \
+    { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0 }
+
+/* ---- lwg_client_call.c / lwg_channel.c ---------------------------------- */
+int lwg_client_call_send_headers(lwg_call *call);
+int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv);
+void lwg_client_call_headers_end(lwg_call *call, unsigned kind, int too_large);
+void lwg_client_call_stream_closed(lwg_call *call, unsigned how, uint32_t code);
+void lwg_client_call_complete(lwg_call *call);
+
+/* ---- lwg_server_call.c ------------------------------------------------------ */
+int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv);
+void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large);
+void lwg_server_call_stream_closed(lwg_call *call, unsigned how, uint32_t code);
+int lwg_server_call_send_response_headers(lwg_call *call);
+int lwg_server_call_send_trailers(lwg_call *call);
+void lwg_server_call_complete(lwg_call *call);
+
+#endif /* LWG_CALL_PRIV_H */

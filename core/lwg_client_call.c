@@ -1,0 +1,226 @@
+/*
+ * lwg_client_call.c - the client half of a call: request headers out,
+ * response headers, messages and trailers in, and the status the client
+ * reports (PROTOCOL-HTTP2.md "Responses"; statuscodes.md for the codes
+ * synthesised from HTTP statuses and HTTP/2 errors).
+ */
+#include "core/lwg_channel.h"
+#include "core/lwg_call_priv.h"
+#include "core/lwg_pct.h"
+#include "core/lwg_timeout.h"
+
+#include <string.h>
+
+#define LWG_USER_AGENT "lwgrpc/" LWG_VERSION
+
+/* fixed request fields + grpc-timeout */
+#define REQUEST_FIXED_FIELDS 9
+
+int lwg_client_call_send_headers(lwg_call *call)
+{
+    lwg_channel *ch = call->owner;
+    const lwg_call_opts *o = call->opts;
+    lwg_h2_nv nv[REQUEST_FIXED_FIELDS + LWG_MAX_METADATA];
+    uint8_t scratch[LWG_HEADER_SCRATCH];
+    size_t used = 0, n = 0;
+    char timeout[12];
+    const char *authority = (o && o->authority) ? o->authority : ch->authority;
+    int r;
+
+    nv[n++] = (lwg_h2_nv)LWG_NV(":method", "POST");
+    nv[n++] = ch->use_tls ? (lwg_h2_nv)LWG_NV(":scheme", "https")
+                          : (lwg_h2_nv)LWG_NV(":scheme", "http");
+    nv[n] = (lwg_h2_nv)LWG_NV(":path", "");
+    nv[n].value = (const uint8_t *)call->method->path;
+    nv[n++].value_len = (uint32_t)strlen(call->method->path);
+    nv[n] = (lwg_h2_nv)LWG_NV(":authority", "");
+    nv[n].value = (const uint8_t *)authority;
+    nv[n++].value_len = (uint32_t)strlen(authority);
+    nv[n++] = (lwg_h2_nv)LWG_NV("te", "trailers");
+    nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
+    nv[n++] = (lwg_h2_nv)LWG_NV("user-agent", LWG_USER_AGENT);
+    nv[n++] = (lwg_h2_nv)LWG_NV("grpc-accept-encoding", "identity");
+    if (call->has_deadline) {
+        uint32_t left = lwg_call_remaining_ms(call, lwg_port_now_ms());
+        if (left == 0) {
+            lwg_call_abort(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded", LWG_H2_CANCEL);
+            return LWG_ETIMEOUT;
+        }
+        r = lwg_timeout_encode(left, timeout, sizeof timeout);
+        if (r > 0) {
+            nv[n] = (lwg_h2_nv)LWG_NV("grpc-timeout", "");
+            nv[n].value = (const uint8_t *)timeout;
+            nv[n++].value_len = (uint32_t)r;
+        }
+    }
+    if (o && o->metadata_count) {
+        r = lwg_md_to_nv(o->metadata, o->metadata_count, nv + n,
+                         sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
+        if (r < 0) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "request metadata too large", LWG_H2_CANCEL);
+            return r;
+        }
+        n += (size_t)r;
+    }
+    r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
+    if (r == LWG_OK) {
+        call->headers_sent = 1;
+        return LWG_OK;
+    }
+    if (r != LWG_EAGAIN)
+        lwg_call_abort(call, LWG_STATUS_INTERNAL, "request headers too large", LWG_H2_CANCEL);
+    return r;
+}
+
+static int name_is(const lwg_h2_nv *nv, const char *s)
+{
+    size_t n = strlen(s);
+    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
+}
+
+int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
+{
+    if (kind == LWG_H2_HDR_INFO)
+        return 0;
+    if (name_is(nv, ":status")) {
+        call->http_status = (uint16_t)((nv->value[0] - '0') * 100 + (nv->value[1] - '0') * 10 +
+                                       (nv->value[2] - '0'));
+        return 0;
+    }
+    if (name_is(nv, "content-type")) {
+        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
+            call->bad_content_type = 1;
+        return 0;
+    }
+    if (name_is(nv, "grpc-status")) {
+        int code;
+        if (lwg_status_parse(nv->value, nv->value_len, &code) != LWG_OK)
+            code = LWG_STATUS_UNKNOWN;
+        call->grpc_status_value = code;
+        call->grpc_status_seen = 1;
+        return 0;
+    }
+    if (name_is(nv, "grpc-message")) {
+        /* decode what fits: the first LWG_MAX_STATUS_MESSAGE input bytes
+         * never decode to more than that */
+        size_t in = nv->value_len < LWG_MAX_STATUS_MESSAGE ? nv->value_len : LWG_MAX_STATUS_MESSAGE;
+        int r = lwg_pct_decode(nv->value, in, (uint8_t *)call->status_msg,
+                               LWG_MAX_STATUS_MESSAGE);
+        if (r < 0)
+            r = 0;
+        call->status_msg[r] = '\0';
+        call->status_msg_len = (uint16_t)r;
+        return 0;
+    }
+    if (name_is(nv, "grpc-encoding")) {
+        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
+            call->encoding_unknown = 1;
+        return 0;
+    }
+    if (nv->name_len > 0 && nv->name[0] == ':')
+        return 0;
+    /* everything else is metadata for the application */
+    /* full storage fails the call; a malformed entry is dropped */
+    if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,
+                              nv->value_len) == LWG_ENOMEM) {
+        lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "response metadata too large",
+                       LWG_H2_CANCEL);
+    }
+    return 0;
+}
+
+/* Keep the decoded grpc-message while the status code is set. */
+static void set_status_keep_msg(lwg_call *call, int code)
+{
+    char msg[LWG_MAX_STATUS_MESSAGE + 1];
+    size_t n = call->status_msg_len;
+
+    memcpy(msg, call->status_msg, n);
+    lwg_call_set_status(call, code, msg, n);
+}
+
+void lwg_client_call_headers_end(lwg_call *call, unsigned kind, int too_large)
+{
+    char msg[48];
+
+    if (kind == LWG_H2_HDR_INFO)
+        return;
+    if (too_large) {
+        lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "response metadata too large",
+                       LWG_H2_CANCEL);
+        return;
+    }
+    if (kind == LWG_H2_HDR_TRAILERS) {
+        call->resp_phase = LWG_CALL_RESP_TRAILERS;
+        if (call->grpc_status_seen)
+            set_status_keep_msg(call, call->grpc_status_value);
+        else
+            lwg_call_set_status(call, LWG_STATUS_UNKNOWN, "missing grpc-status in trailers", 31);
+        return;
+    }
+    call->resp_phase = LWG_CALL_RESP_HEADERS;
+    call->md_trailers_start = (uint16_t)lwg_metadata_count(&call->md_in);
+    if (call->http_status != 200 && !call->grpc_status_seen) {
+        int n = 0;
+        const char *p = "Received http2 header with status: ";
+        while (*p && n < (int)sizeof msg - 4)
+            msg[n++] = *p++;
+        msg[n++] = (char)('0' + call->http_status / 100 % 10);
+        msg[n++] = (char)('0' + call->http_status / 10 % 10);
+        msg[n++] = (char)('0' + call->http_status % 10);
+        msg[n] = '\0';
+        lwg_call_abort(call, lwg_status_from_http(call->http_status), msg, LWG_H2_CANCEL);
+        return;
+    }
+    if (call->bad_content_type && !call->grpc_status_seen) {
+        lwg_call_abort(call, LWG_STATUS_UNKNOWN, "invalid content-type", LWG_H2_CANCEL);
+        return;
+    }
+    if (call->grpc_status_seen) { /* Trailers-Only */
+        call->resp_phase = LWG_CALL_RESP_TRAILERS;
+        set_status_keep_msg(call, call->grpc_status_value);
+        return;
+    }
+    if (call->cbs->on_headers)
+        call->cbs->on_headers(call);
+}
+
+void lwg_client_call_stream_closed(lwg_call *call, unsigned how, uint32_t code)
+{
+    switch (how) {
+    case LWG_H2_CLOSE_NORMAL:
+        if (call->resp_phase != LWG_CALL_RESP_TRAILERS)
+            lwg_call_set_status(call, LWG_STATUS_INTERNAL, "stream closed without trailers", 30);
+        break;
+    case LWG_H2_CLOSE_RESET_PEER:
+        call->aborted = 1;
+        lwg_call_set_status(call, lwg_status_from_h2_error(code), "stream reset by peer", 20);
+        break;
+    case LWG_H2_CLOSE_REFUSED:
+        call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "stream refused", 14);
+        break;
+    case LWG_H2_CLOSE_CONN:
+        call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "connection closed", 17);
+        break;
+    default: /* we reset it: the status was set when we did */
+        call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_INTERNAL, "stream reset", 12);
+        break;
+    }
+    lwg_call_stream_closed(call);
+}
+
+int lwg_call_close_send(lwg_call *call)
+{
+    if (call->is_server || call->state == LWG_CALL_IDLE || call->completed)
+        return LWG_EINVAL;
+    if (call->send_closed)
+        return LWG_OK;
+    call->send_closed = 1;
+    call->end_pending = 1;
+    if (call->stream != NULL && call->headers_sent)
+        lwg_call_flush(call);
+    return LWG_OK;
+}

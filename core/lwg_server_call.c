@@ -1,0 +1,263 @@
+/*
+ * lwg_server_call.c - the server half of a call: request headers in
+ * (method lookup, content type, deadline, metadata), response headers and
+ * trailers out (Trailers-Only when nothing else was sent), and the end of
+ * a call (on_done, slot back to the pool).
+ */
+#include "core/lwg_server.h"
+#include "core/lwg_call_priv.h"
+#include "core/lwg_pct.h"
+#include "core/lwg_timeout.h"
+
+#include <string.h>
+
+static int name_is(const lwg_h2_nv *nv, const char *s)
+{
+    size_t n = strlen(s);
+    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
+}
+
+int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
+{
+    lwg_server_conn *sc = call->owner;
+
+    if (kind != LWG_H2_HDR_INITIAL)
+        return 0; /* gRPC clients send no trailers */
+    if (name_is(nv, ":path")) {
+        call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
+        call->method = call->handler ? call->handler->method : NULL;
+        return 0;
+    }
+    if (name_is(nv, ":method")) {
+        if (!(nv->value_len == 4 && memcmp(nv->value, "POST", 4) == 0))
+            call->method_bad = 1;
+        return 0;
+    }
+    if (name_is(nv, "content-type")) {
+        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
+            call->bad_content_type = 1;
+        return 0;
+    }
+    if (name_is(nv, "grpc-timeout")) {
+        uint64_t ms;
+        if (lwg_timeout_parse(nv->value, nv->value_len, &ms) == LWG_OK) {
+            if (ms > 0x7ffffffeu)
+                ms = 0x7ffffffeu; /* beyond the clock's range: 24 days */
+            call->has_deadline = 1;
+            call->deadline_ms = sc->now_ms + (uint32_t)ms;
+        }
+        return 0;
+    }
+    if (name_is(nv, "grpc-encoding")) {
+        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
+            call->encoding_unknown = 1;
+        return 0;
+    }
+    if ((nv->name_len > 0 && nv->name[0] == ':') || name_is(nv, "te") ||
+        name_is(nv, "grpc-accept-encoding"))
+        return 0;
+    /* full storage fails the call; a malformed entry is dropped */
+    if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,
+                              nv->value_len) == LWG_ENOMEM)
+        call->md_overflow = 1;
+    return 0;
+}
+
+/* Answer with only a :status (415, 405): not a gRPC response. */
+static void http_error(lwg_call *call, const char *status)
+{
+    lwg_h2_nv nv[1] = { LWG_NV(":status", "") };
+
+    nv[0].value = (const uint8_t *)status;
+    nv[0].value_len = 3;
+    lwg_call_set_status(call, LWG_STATUS_INTERNAL, "not a gRPC request", 18);
+    call->send_closed = 1;
+    if (lwg_h2_submit_headers(call->h2, call->stream, nv, 1, 1) == LWG_OK) {
+        call->end_sent = 1;
+        if (call->stream && !call->remote_closed)
+            lwg_h2_submit_rst(call->h2, call->stream, LWG_H2_NO_ERROR);
+    } else {
+        lwg_call_abort(call, LWG_STATUS_INTERNAL, "not a gRPC request", LWG_H2_REFUSED_STREAM);
+    }
+}
+
+void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large)
+{
+    char msg[LWG_MAX_STATUS_MESSAGE];
+
+    if (kind != LWG_H2_HDR_INITIAL)
+        return;
+    if (call->bad_content_type) {
+        http_error(call, "415");
+        return;
+    }
+    if (call->method_bad) {
+        http_error(call, "405");
+        return;
+    }
+    if (call->handler == NULL) {
+        static const char prefix[] = "Method not found";
+        memcpy(msg, prefix, sizeof prefix);
+        lwg_call_finish(call, LWG_STATUS_UNIMPLEMENTED, msg, NULL, 0);
+        return;
+    }
+    if (too_large || call->md_overflow) {
+        lwg_call_finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "request metadata too large", NULL, 0);
+        return;
+    }
+    if (call->has_deadline && lwg_call_remaining_ms(call, lwg_port_now_ms()) == 0) {
+        lwg_call_finish(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded", NULL, 0);
+        return;
+    }
+    call->started = 1;
+    if (call->handler->on_start)
+        call->handler->on_start(call);
+}
+
+int lwg_server_call_send_response_headers(lwg_call *call)
+{
+    lwg_h2_nv nv[3 + LWG_MAX_METADATA];
+    uint8_t scratch[LWG_HEADER_SCRATCH];
+    size_t n = 0, used = 0;
+    int r;
+
+    nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
+    nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
+    nv[n++] = (lwg_h2_nv)LWG_NV("grpc-accept-encoding", "identity");
+    if (call->headers_out_count) {
+        r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n,
+                         sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
+        if (r < 0) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "response metadata too large",
+                           LWG_H2_INTERNAL_ERROR);
+            return r;
+        }
+        n += (size_t)r;
+    }
+    r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
+    if (r == LWG_OK)
+        call->headers_sent = 1;
+    else if (r != LWG_EAGAIN)
+        lwg_call_abort(call, LWG_STATUS_INTERNAL, "response headers too large",
+                       LWG_H2_INTERNAL_ERROR);
+    return r;
+}
+
+int lwg_server_call_send_trailers(lwg_call *call)
+{
+    lwg_h2_nv nv[4 + LWG_MAX_METADATA];
+    uint8_t scratch[LWG_HEADER_SCRATCH];
+    char code[4];
+    size_t n = 0, used = 0;
+    lwg_h2_stream *st = call->stream;
+    int r;
+
+    if (!call->headers_sent) { /* Trailers-Only */
+        nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
+        nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
+    }
+    r = (int)lwg_status_format(call->status_code, code, sizeof code);
+    nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
+    nv[n].value = (const uint8_t *)code;
+    nv[n++].value_len = (uint32_t)r;
+    if (call->status_msg_len) {
+        r = lwg_pct_encode((const uint8_t *)call->status_msg, call->status_msg_len,
+                           (char *)scratch, sizeof scratch);
+        if (r > 0) {
+            nv[n] = (lwg_h2_nv)LWG_NV("grpc-message", "");
+            nv[n].value = scratch;
+            nv[n++].value_len = (uint32_t)r;
+            used = (size_t)r;
+        }
+    }
+    if (call->trailers_out_count) {
+        r = lwg_md_to_nv(call->trailers_out, call->trailers_out_count, nv + n,
+                         sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
+        if (r < 0) {
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "trailing metadata too large",
+                           LWG_H2_INTERNAL_ERROR);
+            return r;
+        }
+        n += (size_t)r;
+    }
+    r = lwg_h2_submit_headers(call->h2, st, nv, n, 1);
+    if (r != LWG_OK) {
+        if (r != LWG_EAGAIN)
+            lwg_call_abort(call, LWG_STATUS_INTERNAL, "trailers too large", LWG_H2_INTERNAL_ERROR);
+        return r;
+    }
+    call->headers_sent = 1;
+    /* PROTOCOL-HTTP2.md: trailers before the client half-closed are
+     * followed by RST_STREAM(NO_ERROR) */
+    if (call->stream != NULL && !call->remote_closed)
+        lwg_h2_submit_rst(call->h2, call->stream, LWG_H2_NO_ERROR);
+    return LWG_OK;
+}
+
+int lwg_call_send_headers(lwg_call *call, const lwg_md *md, size_t n)
+{
+    if (!call->is_server || call->headers_sent || call->send_closed || call->completed)
+        return LWG_EINVAL;
+    if (n > LWG_MAX_METADATA)
+        return LWG_ETOOBIG;
+    call->headers_out = md;
+    call->headers_out_count = n;
+    if (call->stream == NULL)
+        return LWG_ECLOSED;
+    return lwg_server_call_send_response_headers(call) == LWG_ETOOBIG ? LWG_ETOOBIG : LWG_OK;
+}
+
+int lwg_call_finish(lwg_call *call, int code, const char *message, const lwg_md *md, size_t n)
+{
+    if (!call->is_server || call->send_closed || call->completed || call->state == LWG_CALL_IDLE)
+        return LWG_EINVAL;
+    if (n > LWG_MAX_METADATA)
+        return LWG_ETOOBIG;
+    if (code < 0 || code > 16)
+        code = LWG_STATUS_UNKNOWN;
+    lwg_call_set_status(call, code, message, message ? strlen(message) : 0);
+    call->trailers_out = md;
+    call->trailers_out_count = n;
+    call->send_closed = 1;
+    call->end_pending = 1;
+    if (call->aborted || call->stream == NULL) {
+        call->service_due = 1;
+        return LWG_ECLOSED;
+    }
+    lwg_call_flush(call);
+    return LWG_OK;
+}
+
+void lwg_server_call_stream_closed(lwg_call *call, unsigned how, uint32_t code)
+{
+    (void)code;
+    switch (how) {
+    case LWG_H2_CLOSE_NORMAL:
+        break;
+    case LWG_H2_CLOSE_RESET_PEER:
+        call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_CANCELLED, "cancelled by the client", 23);
+        break;
+    case LWG_H2_CLOSE_CONN:
+        call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "connection closed", 17);
+        break;
+    default: /* RESET_US: after our trailers (NO_ERROR) or an abort */
+        if (!call->end_sent)
+            call->aborted = 1;
+        lwg_call_set_status(call, LWG_STATUS_CANCELLED, "stream reset", 12);
+        break;
+    }
+    lwg_call_stream_closed(call);
+}
+
+void lwg_server_call_complete(lwg_call *call)
+{
+    if (call->completed)
+        return;
+    call->completed = 1;
+    call->state = LWG_CALL_DONE;
+    if (call->started && call->handler && call->handler->on_done)
+        call->handler->on_done(call);
+    call->state = LWG_CALL_IDLE; /* back to the pool */
+}

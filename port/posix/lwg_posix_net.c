@@ -1,0 +1,417 @@
+/*
+ * lwg_posix_net.c - non-blocking TCP sockets and the poll() pump of the
+ * POSIX port (see lwg_posix.h).
+ */
+#if !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+#include "port/posix/lwg_posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    int one = 1;
+
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return 0;
+}
+
+static void io_reset(lwg_posix_io *io)
+{
+    io->fd = -1;
+    io->link = NULL;
+    io->connecting = 0;
+    io->want_write = 0;
+    io->rx_off = io->rx_len = 0;
+}
+
+/* The transport is gone: tell the link, close the socket. */
+static void io_close(lwg_posix_io *io, int err)
+{
+    const lwg_link *link = io->link;
+    int fd = io->fd;
+
+    io_reset(io);
+    if (fd >= 0)
+        close(fd);
+    if (link)
+        link->ops->closed(link->ctx, err);
+}
+
+/* Write what the link has; returns 0, or -1 when the socket failed. */
+static int io_flush(lwg_posix_io *io)
+{
+    io->want_write = 0;
+    for (;;) {
+        size_t len;
+        const uint8_t *p = io->link->ops->output(io->link->ctx, &len);
+        ssize_t n;
+
+        if (len == 0)
+            return 0;
+        n = send(io->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                io->want_write = 1;
+                return 0;
+            }
+            return -1;
+        }
+        io->link->ops->output_done(io->link->ctx, (size_t)n);
+        if ((size_t)n < len) {
+            io->want_write = 1;
+            return 0;
+        }
+    }
+}
+
+/* Offer buffered input to the link; 0 or -1 (connection failed). */
+static int io_feed(lwg_posix_io *io)
+{
+    while (io->rx_len > 0) {
+        int r = io->link->ops->input(io->link->ctx, io->rx + io->rx_off, io->rx_len,
+                                     lwg_port_now_ms());
+        if (r < 0)
+            return -1;
+        io->rx_off += (uint32_t)r;
+        io->rx_len -= (uint32_t)r;
+        if (io->rx_len == 0)
+            break;
+        /* the engine needs its output flushed before it takes more */
+        if (io_flush(io) < 0)
+            return -1;
+        if (io->want_write)
+            return 0; /* try again when the socket drains */
+        if (r == 0)
+            return 0;
+    }
+    io->rx_off = 0;
+    return 0;
+}
+
+/* Handle poll events of one socket. */
+static void io_pump(lwg_posix_io *io, short revents)
+{
+    if (io->fd < 0)
+        return;
+    if (io->connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+            return;
+        if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
+            io_close(io, LWG_EIO);
+            return;
+        }
+        io->connecting = 0;
+    }
+    if ((revents & POLLOUT) && io_flush(io) < 0) {
+        io_close(io, LWG_EIO);
+        return;
+    }
+    if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (io->rx_len == 0) {
+            ssize_t n = recv(io->fd, io->rx, sizeof io->rx, 0);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                /* flush what the engine still wants to say, then close */
+                io_close(io, n == 0 ? LWG_OK : LWG_EIO);
+                return;
+            }
+            if (n > 0) {
+                io->rx_off = 0;
+                io->rx_len = (uint32_t)n;
+            }
+        }
+        if (io_feed(io) < 0) {
+            (void)io_flush(io); /* the GOAWAY, if it fits */
+            io_close(io, LWG_ECONN);
+            return;
+        }
+    } else if (io->rx_len > 0 && io_feed(io) < 0) {
+        (void)io_flush(io);
+        io_close(io, LWG_ECONN);
+        return;
+    }
+}
+
+/* After events: timers, output, close when the link is finished. */
+static void io_after(lwg_posix_io *io)
+{
+    if (io->fd < 0 || io->connecting)
+        return;
+    io->link->ops->tick(io->link->ctx, lwg_port_now_ms());
+    if (io->rx_len > 0 && io_feed(io) < 0) {
+        (void)io_flush(io);
+        io_close(io, LWG_ECONN);
+        return;
+    }
+    if (io_flush(io) < 0) {
+        io_close(io, LWG_EIO);
+        return;
+    }
+    if (!io->want_write && io->link->ops->wants_close(io->link->ctx))
+        io_close(io, LWG_OK);
+}
+
+static short io_events(const lwg_posix_io *io)
+{
+    short ev = 0;
+
+    if (io->fd < 0)
+        return 0;
+    if (io->connecting)
+        return POLLOUT;
+    if (io->rx_len == 0)
+        ev |= POLLIN;
+    if (io->want_write)
+        ev |= POLLOUT;
+    return ev;
+}
+
+/* ---- client ------------------------------------------------------------- */
+
+int lwg_posix_client_init(lwg_posix_client *pc, lwg_channel *ch, const char *host, int port)
+{
+    if (strlen(host) >= sizeof pc->host || port <= 0 || port > 65535)
+        return LWG_EINVAL;
+    pc->channel = ch;
+    snprintf(pc->host, sizeof pc->host, "%s", host);
+    snprintf(pc->port, sizeof pc->port, "%d", port);
+    io_reset(&pc->io);
+    return LWG_OK;
+}
+
+static void client_connect(lwg_posix_client *pc)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    int fd = -1;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(pc->host, pc->port, &hints, &res) != 0) {
+        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
+        return;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (set_nonblocking(fd) == 0 &&
+            (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS))
+            break;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
+        return;
+    }
+    pc->io.fd = fd;
+    pc->io.connecting = 1;
+    pc->io.link = lwg_channel_transport_up(pc->channel, lwg_port_now_ms());
+}
+
+void lwg_posix_client_close(lwg_posix_client *pc)
+{
+    if (pc->io.fd >= 0) {
+        (void)io_flush(&pc->io);
+        io_close(&pc->io, LWG_OK);
+    }
+}
+
+/* A connect that fails after transport_up: report it as a connect failure
+ * so waiting calls fail fast. */
+static void client_pump(lwg_posix_client *pc, short revents)
+{
+    int was_connecting = pc->io.connecting;
+
+    io_pump(&pc->io, revents);
+    if (was_connecting && pc->io.fd < 0)
+        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
+}
+
+/* ---- server ------------------------------------------------------------- */
+
+int lwg_posix_server_listen(lwg_posix_server *ps, lwg_server *srv, const char *addr, int port)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char portstr[8];
+    int fd = -1, one = 1;
+
+    ps->server = srv;
+    ps->listen_fd = -1;
+    ps->refused = 0;
+    for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
+        io_reset(&ps->conns[i]);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = addr ? AF_UNSPEC : AF_INET6;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    snprintf(portstr, sizeof portstr, "%d", port);
+    if (getaddrinfo(addr, portstr, &hints, &res) != 0)
+        return LWG_EIO;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        int off = 0;
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6 && addr == NULL) /* dual stack */
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0 &&
+            set_nonblocking(fd) == 0)
+            break;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return LWG_EIO;
+    {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+            ps->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                      : ((struct sockaddr_in *)&ss)->sin_port);
+    }
+    ps->listen_fd = fd;
+    return LWG_OK;
+}
+
+void lwg_posix_server_close(lwg_posix_server *ps)
+{
+    if (ps->listen_fd >= 0)
+        close(ps->listen_fd);
+    ps->listen_fd = -1;
+    for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
+        if (ps->conns[i].fd >= 0)
+            io_close(&ps->conns[i], LWG_OK);
+}
+
+static void server_accept(lwg_posix_server *ps)
+{
+    for (;;) {
+        int fd = accept4(ps->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        const lwg_link *link;
+        unsigned i;
+
+        if (fd < 0)
+            return;
+        for (i = 0; i < LWG_MAX_CONNECTIONS && ps->conns[i].fd >= 0; i++)
+            ;
+        link = i < LWG_MAX_CONNECTIONS ? lwg_server_accept(ps->server, lwg_port_now_ms()) : NULL;
+        if (link == NULL) {
+            /* every slot taken: closing at once is the clean refusal */
+            ps->refused++;
+            close(fd);
+            continue;
+        }
+        (void)set_nonblocking(fd);
+        io_reset(&ps->conns[i]);
+        ps->conns[i].fd = fd;
+        ps->conns[i].link = link;
+        (void)io_flush(&ps->conns[i]);
+    }
+}
+
+/* ---- the pump ---------------------------------------------------------------- */
+
+#define MAX_POLL_FDS 512
+
+/* What each pollfd entry is. */
+typedef struct poll_slot {
+    lwg_posix_io *io;          /* a connection (client or server side)   */
+    lwg_posix_client *client;  /* set for a client's connection          */
+    lwg_posix_server *listener;/* set for a listening socket             */
+} poll_slot;
+
+static void add_timer(const lwg_link *link, uint32_t now, int *wait)
+{
+    uint32_t t = link->ops->next_timeout(link->ctx, now);
+
+    if (t != LWG_NO_TIMEOUT && t < (uint32_t)*wait)
+        *wait = (int)t;
+}
+
+int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
+                   lwg_posix_server *const *servers, size_t n_servers, int max_wait_ms)
+{
+    struct pollfd fds[MAX_POLL_FDS];
+    poll_slot slots[MAX_POLL_FDS];
+    size_t n = 0;
+    uint32_t now = lwg_port_now_ms();
+    int wait = max_wait_ms < 0 ? 0 : max_wait_ms;
+
+    for (size_t i = 0; i < n_clients; i++) {
+        lwg_posix_client *pc = clients[i];
+        if (pc->io.fd < 0 && lwg_channel_wants_connect(pc->channel))
+            client_connect(pc);
+    }
+    /* gather descriptors and the nearest timer */
+    for (size_t i = 0; i < n_clients; i++) {
+        lwg_posix_io *io = &clients[i]->io;
+        /* without a transport the channel still has timers (deadlines) */
+        add_timer(lwg_channel_link(clients[i]->channel), now, &wait);
+        if (io->fd < 0 || n == MAX_POLL_FDS)
+            continue;
+        fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
+        slots[n++] = (poll_slot){ .io = io, .client = clients[i] };
+    }
+    for (size_t s = 0; s < n_servers; s++) {
+        lwg_posix_server *ps = servers[s];
+        if (ps->listen_fd >= 0 && n < MAX_POLL_FDS) {
+            fds[n] = (struct pollfd){ .fd = ps->listen_fd, .events = POLLIN };
+            slots[n++] = (poll_slot){ .listener = ps };
+        }
+        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS && n < MAX_POLL_FDS; i++) {
+            lwg_posix_io *io = &ps->conns[i];
+            if (io->fd < 0)
+                continue;
+            add_timer(io->link, now, &wait);
+            fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
+            slots[n++] = (poll_slot){ .io = io };
+        }
+    }
+    if (poll(fds, n, wait) < 0 && errno != EINTR)
+        return LWG_EIO;
+
+    /* events first, then timers and output for everyone */
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i].revents == 0)
+            continue;
+        if (slots[i].listener)
+            server_accept(slots[i].listener);
+        else if (slots[i].client)
+            client_pump(slots[i].client, fds[i].revents);
+        else
+            io_pump(slots[i].io, fds[i].revents);
+    }
+    for (size_t i = 0; i < n_clients; i++) {
+        lwg_posix_client *pc = clients[i];
+        if (pc->io.fd >= 0)
+            io_after(&pc->io);
+        else
+            lwg_channel_link(pc->channel)->ops->tick(pc->channel, lwg_port_now_ms());
+    }
+    for (size_t s = 0; s < n_servers; s++)
+        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
+            io_after(&servers[s]->conns[i]);
+    return LWG_OK;
+}
