@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""gRPC interop test server on Python grpcio (gRPC C-core): a standard peer.
+
+    tests/interop/py_interop_server.py --port=N [--use_tls=false] [--host=127.0.0.1]
+
+Implements grpc.testing.TestService as doc/interop-test-descriptions.md
+(grpc/grpc repository) describes it, over plaintext HTTP/2:
+
+  EmptyCall, UnaryCall, CacheableUnaryCall, StreamingOutputCall,
+  StreamingInputCall, FullDuplexCall, HalfDuplexCall.
+
+Every method observes: response_size / response_parameters (size and
+interval_us), response_status (ends the call with that code and message,
+before any further response), fill_username and fill_oauth_scope (empty:
+no authentication here), fill_server_id (one id per server process), and
+echoes the request metadata `x-grpc-test-echo-initial` into the initial
+metadata and `x-grpc-test-echo-trailing-bin` into the trailing metadata.
+UnimplementedCall is NOT implemented and UnimplementedService is not
+registered: calls to them get UNIMPLEMENTED from grpcio itself.
+
+Prints "listening on HOST:PORT" once the port is bound.  Stops on SIGTERM
+or SIGINT.  Flags take `--flag=value` or `--flag value`.
+"""
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent import futures
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import grpc  # noqa: E402
+
+import interop_pb as pb  # noqa: E402
+
+SERVER_ID = "py-interop-server-%d" % os.getpid()
+
+
+def echo_metadata(context):
+    """Echo the two interop metadata keys, as every method must."""
+    initial = []
+    trailing = []
+    for key, value in context.invocation_metadata():
+        if key == pb.ECHO_INITIAL_KEY:
+            initial.append((key, value))
+        elif key == pb.ECHO_TRAILING_KEY:
+            trailing.append((key, value))
+    if initial:
+        context.send_initial_metadata(initial)
+    if trailing:
+        context.set_trailing_metadata(trailing)
+
+
+def maybe_echo_status(request, context):
+    """End the call with request.response_status when its code is non-zero."""
+    if request.HasField("response_status") and request.response_status.code != 0:
+        context.abort(pb.status_code(request.response_status.code),
+                      request.response_status.message)
+
+
+def check_payload_type(request, context):
+    if request.response_type != 0:      # only COMPRESSABLE exists
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                      "unsupported response_type %d" % request.response_type)
+
+
+def zeros(size, context):
+    if size < 0:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                      "negative payload size %d" % size)
+    return pb.Payload(type=0, body=bytes(size))
+
+
+class TestService:
+    def EmptyCall(self, request, context):
+        echo_metadata(context)
+        return pb.Empty()
+
+    def _simple(self, request, context):
+        echo_metadata(context)
+        maybe_echo_status(request, context)
+        check_payload_type(request, context)
+        resp = pb.SimpleResponse()
+        if request.response_size > 0:
+            resp.payload.CopyFrom(zeros(request.response_size, context))
+        elif request.response_size < 0:
+            zeros(request.response_size, context)
+        if request.fill_username:
+            resp.username = ""          # no authentication on this server
+        if request.fill_oauth_scope:
+            resp.oauth_scope = ""
+        if request.fill_server_id:
+            resp.server_id = SERVER_ID
+        if request.fill_grpclb_route_type:
+            resp.grpclb_route_type = 0  # UNKNOWN: not behind a balancer
+        return resp
+
+    def UnaryCall(self, request, context):
+        return self._simple(request, context)
+
+    def CacheableUnaryCall(self, request, context):
+        resp = self._simple(request, context)
+        # Different for each call: a nanosecond timestamp, as ASCII.
+        resp.payload.CopyFrom(pb.Payload(body=str(time.time_ns()).encode()))
+        return resp
+
+    def _respond(self, request, context):
+        """The responses one StreamingOutputCallRequest asks for."""
+        maybe_echo_status(request, context)
+        check_payload_type(request, context)
+        for p in request.response_parameters:
+            if p.interval_us > 0:
+                time.sleep(p.interval_us / 1e6)
+            yield pb.StreamingOutputCallResponse(payload=zeros(p.size, context))
+
+    def StreamingOutputCall(self, request, context):
+        echo_metadata(context)
+        yield from self._respond(request, context)
+
+    def StreamingInputCall(self, request_iterator, context):
+        echo_metadata(context)
+        total = 0
+        for req in request_iterator:
+            total += len(req.payload.body)
+        return pb.StreamingInputCallResponse(aggregated_payload_size=total)
+
+    def FullDuplexCall(self, request_iterator, context):
+        echo_metadata(context)
+        for req in request_iterator:
+            yield from self._respond(req, context)
+
+    def HalfDuplexCall(self, request_iterator, context):
+        echo_metadata(context)
+        requests = list(request_iterator)
+        for req in requests:
+            yield from self._respond(req, context)
+
+
+def handlers(service):
+    out = {}
+    for name, (req_cls, resp_cls, cstream, sstream) in pb.TEST_METHODS.items():
+        fn = getattr(service, name, None)
+        if fn is None:
+            continue                    # UnimplementedCall stays unimplemented
+        kw = dict(request_deserializer=req_cls.FromString,
+                  response_serializer=resp_cls.SerializeToString)
+        if cstream and sstream:
+            out[name] = grpc.stream_stream_rpc_method_handler(fn, **kw)
+        elif cstream:
+            out[name] = grpc.stream_unary_rpc_method_handler(fn, **kw)
+        elif sstream:
+            out[name] = grpc.unary_stream_rpc_method_handler(fn, **kw)
+        else:
+            out[name] = grpc.unary_unary_rpc_method_handler(fn, **kw)
+    return out
+
+
+def main():
+    flags = pb.parse_flags(sys.argv[1:], {"port": "", "use_tls": "false",
+                                          "host": "127.0.0.1"})
+    if not flags["port"]:
+        sys.exit("--port is required")
+    if pb.flag_true(flags["use_tls"]):
+        sys.exit("--use_tls=true is not supported by this peer (plaintext only)")
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler(pb.TEST_SERVICE, handlers(TestService()))])
+    addr = "%s:%s" % (flags["host"], flags["port"])
+    if ":" in flags["host"]:
+        addr = "[%s]:%s" % (flags["host"], flags["port"])
+    try:
+        bound = server.add_insecure_port(addr)
+    except RuntimeError as e:
+        sys.exit("cannot listen on %s: %s" % (addr, e))
+    if not bound:
+        sys.exit("cannot listen on %s" % addr)
+    server.start()
+    print("listening on %s:%d" % (flags["host"], bound), flush=True)
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass
+    server.stop(0).wait(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
