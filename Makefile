@@ -134,3 +134,4 @@ distclean:
 
 include toolchain/test.mk
 include toolchain/size.mk
+include toolchain/apps.mk

@@ -65,6 +65,8 @@ void lwg_call_abort(lwg_call *call, int code, const char *msg, uint32_t h2_code)
     lwg_call_set_status(call, code, msg, msg ? strlen(msg) : 0);
     call->aborted = 1;
     call->service_due = 1;
+    if (!call->is_server && call->state == LWG_CALL_WAITING)
+        lwg_channel_forget_waiting(call);
     if (st != NULL) {
         call->stream = NULL;
         st->user = NULL;

@@ -41,6 +41,11 @@ static void waiting_remove(lwg_channel *ch, lwg_call *call)
     }
 }
 
+void lwg_channel_forget_waiting(lwg_call *call)
+{
+    waiting_remove(call->owner, call);
+}
+
 /* ---- starting calls on streams -------------------------------------------- */
 
 static void start_waiting(lwg_channel *ch)
@@ -158,7 +163,6 @@ static void channel_service(lwg_channel *ch)
         again = 0;
         for (lwg_call *call = ch->active_head; call; call = call->active_next) {
             if (call->state == LWG_CALL_WAITING && call->aborted) {
-                waiting_remove(ch, call);
                 lwg_client_call_complete(call);
                 again = 1;
                 break;
@@ -303,7 +307,9 @@ void lwg_channel_connect_failed(lwg_channel *ch, int err, uint32_t now_ms)
     if (ch->state != LWG_CHANNEL_SHUTDOWN)
         ch->state = LWG_CHANNEL_TRANSIENT_FAILURE;
     /* fail-fast: every waiting call ends UNAVAILABLE */
-    for (lwg_call *call = ch->waiting_head; call; call = call->next) {
+    while (ch->waiting_head != NULL) {
+        lwg_call *call = ch->waiting_head;
+        waiting_remove(ch, call);
         lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "failed to connect", 17);
         call->aborted = 1;
     }

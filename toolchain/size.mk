@@ -15,15 +15,18 @@
 #   symbols.txt                      `nm` of image.elf (which entry points linked)
 
 SIZE_TARGETS := $(CROSS_TARGETS)
+# The host config is for Linux (tens of MB of message buffers); device
+# images are measured with the device configs.
+SIZE_CONFIGS := tiny-client server
 SIZE_DIR     := build/size/$(TARGET)/$(CONFIG)
 SIZE_CFLAGS  := $(ARCH_CFLAGS) $(OPT_CFLAGS) $(WARN_CFLAGS) \
                 -I. -Iexamples/config/$(CONFIG) $(EXTRA_CFLAGS)
 SIZE_LINK     = $(CC) $(ARCH_CFLAGS) $(1) -Wl,--whole-archive $(RT_LIB) \
-                -Wl,--no-whole-archive $(SIZE_LDFLAGS) -Wl,-Map=$(2).map -o $(2)
+                -Wl,--no-whole-archive $(NANOPB_LIB) $(SIZE_LDFLAGS) -Wl,-Map=$(2).map -o $(2)
 
 .PHONY: size size-image
 size:
-	+@SIZE_TARGETS="$(SIZE_TARGETS)" SIZE_CONFIGS="$(CONFIGS)" \
+	+@SIZE_TARGETS="$(SIZE_TARGETS)" SIZE_CONFIGS="$(SIZE_CONFIGS)" \
 	    MAKE="$(MAKE)" toolchain/size.sh
 
 # Always recompiled (three tiny files): what they include depends on which
@@ -39,9 +42,9 @@ $(SIZE_DIR)/sizeof.o: toolchain/size_sizeof.c size-force
 	@mkdir -p $(dir $@)
 	$(CC) $(SIZE_CFLAGS) -c $< -o $@
 
-$(SIZE_DIR)/image.elf: $(SIZE_DIR)/main.o $(RT_LIB)
+$(SIZE_DIR)/image.elf: $(SIZE_DIR)/main.o $(RT_LIB) $(NANOPB_LIB)
 	$(call SIZE_LINK,$<,$@)
-$(SIZE_DIR)/baseline.elf: $(SIZE_DIR)/baseline.o $(RT_LIB)
+$(SIZE_DIR)/baseline.elf: $(SIZE_DIR)/baseline.o $(RT_LIB) $(NANOPB_LIB)
 	$(call SIZE_LINK,$<,$@)
 
 size-image: $(SIZE_DIR)/image.elf $(SIZE_DIR)/baseline.elf $(SIZE_DIR)/sizeof.o

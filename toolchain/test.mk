@@ -46,7 +46,7 @@ $(TEST_BUILD)/bin/%_driver: $(TEST_BUILD)/obj/tests/peer/%_driver.o $(TEST_RT_OB
 .SECONDARY:
 .PHONY: unit-bins peer-bins
 unit-bins: $(UNIT_BINS)
-peer-bins: $(PEER_BINS)
+peer-bins: $(PEER_BINS) interop-bins
 
 # ---- fuzzing (clang libFuzzer) -------------------------------------------
 FUZZ_CC      ?= clang

@@ -129,8 +129,10 @@ int lwg_posix_call_recv(lwg_posix_call *pc, uint8_t *buf, size_t size, size_t *l
         release(pc);
         return LWG_ETOOBIG;
     }
-    memcpy(buf, pc->msg, pc->msg_len);
-    *len = pc->msg_len;
+    if (pc->msg_len)
+        memcpy(buf, pc->msg, pc->msg_len);
+    if (len)
+        *len = pc->msg_len;
     release(pc);
     return LWG_OK;
 }

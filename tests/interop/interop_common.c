@@ -1,0 +1,120 @@
+/*
+ * interop_common.c - see interop_common.h.
+ */
+#include "interop_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TS "/grpc.testing.TestService/"
+
+const lwg_method interop_empty_call = {
+    TS "EmptyCall", LWG_RPC_UNARY, grpc_testing_Empty_fields, grpc_testing_Empty_fields };
+const lwg_method interop_unary_call = {
+    TS "UnaryCall", LWG_RPC_UNARY, grpc_testing_SimpleRequest_fields,
+    grpc_testing_SimpleResponse_fields };
+const lwg_method interop_cacheable_unary_call = {
+    TS "CacheableUnaryCall", LWG_RPC_UNARY, grpc_testing_SimpleRequest_fields,
+    grpc_testing_SimpleResponse_fields };
+const lwg_method interop_streaming_output_call = {
+    TS "StreamingOutputCall", LWG_RPC_SERVER_STREAMING,
+    grpc_testing_StreamingOutputCallRequest_fields,
+    grpc_testing_StreamingOutputCallResponse_fields };
+const lwg_method interop_streaming_input_call = {
+    TS "StreamingInputCall", LWG_RPC_CLIENT_STREAMING,
+    grpc_testing_StreamingInputCallRequest_fields,
+    grpc_testing_StreamingInputCallResponse_fields };
+const lwg_method interop_full_duplex_call = {
+    TS "FullDuplexCall", LWG_RPC_BIDI_STREAMING,
+    grpc_testing_StreamingOutputCallRequest_fields,
+    grpc_testing_StreamingOutputCallResponse_fields };
+const lwg_method interop_half_duplex_call = {
+    TS "HalfDuplexCall", LWG_RPC_BIDI_STREAMING,
+    grpc_testing_StreamingOutputCallRequest_fields,
+    grpc_testing_StreamingOutputCallResponse_fields };
+const lwg_method interop_unimplemented_call = {
+    TS "UnimplementedCall", LWG_RPC_UNARY, grpc_testing_Empty_fields, grpc_testing_Empty_fields };
+const lwg_method interop_unimplemented_service_call = {
+    "/grpc.testing.UnimplementedService/UnimplementedCall", LWG_RPC_UNARY,
+    grpc_testing_Empty_fields, grpc_testing_Empty_fields };
+
+static bool encode_zeros(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
+{
+    static const uint8_t zeros[1024];
+    const interop_body_out *out = *arg;
+    size_t n = out->size;
+
+    if (!pb_encode_tag_for_field(s, f) || !pb_encode_varint(s, n))
+        return false;
+    while (n > 0) {
+        size_t k = n < sizeof zeros ? n : sizeof zeros;
+        if (!pb_write(s, zeros, k))
+            return false;
+        n -= k;
+    }
+    return true;
+}
+
+static bool count_body(pb_istream_t *s, const pb_field_t *f, void **arg)
+{
+    interop_body_in *in = *arg;
+    uint8_t buf[512];
+
+    (void)f;
+    while (s->bytes_left > 0) {
+        size_t k = s->bytes_left < sizeof buf ? s->bytes_left : sizeof buf;
+        if (!pb_read(s, buf, k))
+            return false;
+        for (size_t i = 0; i < k; i++)
+            if (buf[i] != 0)
+                in->nonzero = true;
+        in->size += k;
+    }
+    return true;
+}
+
+void interop_payload_out(grpc_testing_Payload *p, interop_body_out *out)
+{
+    p->body.funcs.encode = encode_zeros;
+    p->body.arg = out;
+}
+
+void interop_payload_in(grpc_testing_Payload *p, interop_body_in *in)
+{
+    in->size = 0;
+    in->nonzero = false;
+    p->body.funcs.decode = count_body;
+    p->body.arg = in;
+}
+
+const char *interop_flag(int argc, char **argv, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+            continue;
+        if (a[2 + n] == '=')
+            return a + 3 + n;
+        if (a[2 + n] == '\0')
+            return i + 1 < argc ? argv[i + 1] : "";
+    }
+    return NULL;
+}
+
+bool interop_flag_bool(int argc, char **argv, const char *name, bool dflt)
+{
+    const char *v = interop_flag(argc, argv, name);
+
+    if (v == NULL)
+        return dflt;
+    return strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || *v == '\0';
+}
+
+long interop_flag_int(int argc, char **argv, const char *name, long dflt)
+{
+    const char *v = interop_flag(argc, argv, name);
+
+    return v ? strtol(v, NULL, 10) : dflt;
+}

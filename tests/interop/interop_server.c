@@ -1,0 +1,350 @@
+/*
+ * interop_server.c - gRPC's interop TestService on lwgrpc (the server side
+ * of grpc/grpc doc/interop-test-descriptions.md).
+ *
+ *   interop_server --port=N
+ *
+ * Single-threaded and asynchronous, as a device would run it: handlers
+ * never block.  Streaming responses wait for their interval_us with an
+ * application timer (the poll timeout) and for room to send with
+ * on_send_ready.  Every method echoes x-grpc-test-echo-initial in the
+ * response headers and x-grpc-test-echo-trailing-bin in the trailers.
+ * UnimplementedCall is missing on purpose.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interop_common.h"
+#include "port/posix/lwg_posix.h"
+
+#define SERVER_ID "lwgrpc-interop-server"
+#define MAX_QUEUED 16
+
+/* What one call has to do. */
+typedef struct call_state {
+    int in_use;
+    const lwg_method *method;
+    /* echoed metadata (views into the call's md_in, valid for the call) */
+    lwg_md echo_initial[1];
+    size_t n_initial;
+    lwg_md echo_trailing[1];
+    size_t n_trailing;
+    /* unary */
+    grpc_testing_SimpleRequest unary_req;
+    int unary_have;
+    /* client streaming */
+    uint32_t aggregated;
+    /* queued streaming responses: size and wait before each */
+    uint32_t q_size[MAX_QUEUED];
+    uint32_t q_interval_us[MAX_QUEUED];
+    unsigned q_head, q_count;
+    uint32_t next_due_ms;
+    int head_timed;          /* next_due_ms is set for the head            */
+    int hold_until_close;    /* HalfDuplexCall: answer after half-close    */
+    int half_closed;
+    int finish_code;         /* status to end with once the queue is empty */
+    char finish_msg[257];
+    int finish_pending;
+} call_state;
+
+static call_state states[LWG_MAX_SERVER_CALLS];
+static lwg_server server;
+static lwg_posix_server posix_server;
+static volatile sig_atomic_t stop;
+
+static call_state *state_of(lwg_call *call)
+{
+    return call->user;
+}
+
+static void finish(lwg_call *call, int code, const char *msg)
+{
+    call_state *s = state_of(call);
+    lwg_call_finish(call, code, msg, s->echo_trailing, s->n_trailing);
+}
+
+/* ---- start: allocate state, echo initial metadata -------------------- */
+
+static void on_start(lwg_call *call)
+{
+    call_state *s = NULL;
+    size_t len;
+    const uint8_t *v;
+
+    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
+        if (!states[i].in_use) {
+            s = &states[i];
+            break;
+        }
+    }
+    if (s == NULL) { /* cannot happen: one state per server call slot */
+        lwg_call_finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "no call state", NULL, 0);
+        return;
+    }
+    memset(s, 0, sizeof *s);
+    s->in_use = 1;
+    s->method = call->method;
+    call->user = s;
+    v = lwg_metadata_get(lwg_call_metadata(call), "x-grpc-test-echo-initial", 24, &len);
+    if (v != NULL) {
+        s->echo_initial[0] = (lwg_md){ "x-grpc-test-echo-initial", v, len };
+        s->n_initial = 1;
+        lwg_call_send_headers(call, s->echo_initial, 1);
+    }
+    v = lwg_metadata_get(lwg_call_metadata(call), "x-grpc-test-echo-trailing-bin", 29, &len);
+    if (v != NULL) {
+        s->echo_trailing[0] = (lwg_md){ "x-grpc-test-echo-trailing-bin", v, len };
+        s->n_trailing = 1;
+    }
+}
+
+static void on_done(lwg_call *call)
+{
+    call_state *s = state_of(call);
+    if (s)
+        s->in_use = 0;
+    call->user = NULL;
+}
+
+/* ---- streaming responses ------------------------------------------------ */
+
+static void pump_queue(lwg_call *call, uint32_t now)
+{
+    call_state *s = state_of(call);
+
+    while (s->q_count > 0) {
+        grpc_testing_StreamingOutputCallResponse resp = grpc_testing_StreamingOutputCallResponse_init_zero;
+        interop_body_out body;
+        int r;
+
+        if (!s->head_timed) {
+            s->next_due_ms = now + (s->q_interval_us[s->q_head] + 999) / 1000;
+            s->head_timed = 1;
+        }
+        if (!lwg_time_reached(now, s->next_due_ms))
+            return; /* the main loop's timer brings us back */
+        body.size = s->q_size[s->q_head];
+        resp.has_payload = true;
+        interop_payload_out(&resp.payload, &body);
+        r = lwg_call_send_pb(call, grpc_testing_StreamingOutputCallResponse_fields, &resp);
+        if (r == LWG_EAGAIN)
+            return; /* on_send_ready brings us back */
+        if (r != LWG_OK)
+            return;
+        s->q_head = (s->q_head + 1) % MAX_QUEUED;
+        s->q_count--;
+        s->head_timed = 0;
+    }
+    if (s->finish_pending) {
+        s->finish_pending = 0;
+        finish(call, s->finish_code, s->finish_msg);
+    } else if (s->half_closed && !s->hold_until_close) {
+        s->half_closed = 0;
+        finish(call, LWG_STATUS_OK, NULL);
+    }
+}
+
+static int queue_request(lwg_call *call, const grpc_testing_StreamingOutputCallRequest *req)
+{
+    call_state *s = state_of(call);
+
+    for (pb_size_t i = 0; i < req->response_parameters_count; i++) {
+        unsigned slot;
+        if (s->q_count == MAX_QUEUED)
+            return LWG_ENOMEM;
+        slot = (s->q_head + s->q_count) % MAX_QUEUED;
+        s->q_size[slot] = (uint32_t)req->response_parameters[i].size;
+        s->q_interval_us[slot] = (uint32_t)req->response_parameters[i].interval_us;
+        s->q_count++;
+    }
+    if (req->has_response_status && req->response_status.code != 0) {
+        s->finish_pending = 1;
+        s->finish_code = req->response_status.code;
+        snprintf(s->finish_msg, sizeof s->finish_msg, "%s", req->response_status.message);
+    }
+    return LWG_OK;
+}
+
+static void on_send_ready(lwg_call *call)
+{
+    if (state_of(call))
+        pump_queue(call, lwg_port_now_ms());
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static int on_message(lwg_call *call, const uint8_t *msg, size_t len)
+{
+    call_state *s = state_of(call);
+    const lwg_method *m = s->method;
+
+    if (m == &interop_empty_call) {
+        grpc_testing_Empty e;
+        if (lwg_call_decode_pb(msg, len, grpc_testing_Empty_fields, &e) != LWG_OK)
+            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad Empty");
+        return LWG_OK;
+    }
+    if (m == &interop_unary_call || m == &interop_cacheable_unary_call) {
+        interop_body_in body;
+        s->unary_req = (grpc_testing_SimpleRequest)grpc_testing_SimpleRequest_init_zero;
+        interop_payload_in(&s->unary_req.payload, &body);
+        if (lwg_call_decode_pb(msg, len, grpc_testing_SimpleRequest_fields, &s->unary_req) != LWG_OK)
+            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad SimpleRequest");
+        else
+            s->unary_have = 1;
+        return LWG_OK;
+    }
+    if (m == &interop_streaming_input_call) {
+        grpc_testing_StreamingInputCallRequest req = grpc_testing_StreamingInputCallRequest_init_zero;
+        interop_body_in body;
+        interop_payload_in(&req.payload, &body);
+        if (lwg_call_decode_pb(msg, len, grpc_testing_StreamingInputCallRequest_fields, &req) != LWG_OK)
+            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad StreamingInputCallRequest");
+        s->aggregated += (uint32_t)body.size;
+        return LWG_OK;
+    }
+    /* StreamingOutputCall, FullDuplexCall, HalfDuplexCall */
+    {
+        grpc_testing_StreamingOutputCallRequest req = grpc_testing_StreamingOutputCallRequest_init_zero;
+        interop_body_in body;
+        interop_payload_in(&req.payload, &body);
+        if (lwg_call_decode_pb(msg, len, grpc_testing_StreamingOutputCallRequest_fields, &req) != LWG_OK) {
+            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad StreamingOutputCallRequest");
+            return LWG_OK;
+        }
+        if (queue_request(call, &req) != LWG_OK) {
+            finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "too many queued responses");
+            return LWG_OK;
+        }
+        if (m == &interop_half_duplex_call)
+            s->hold_until_close = 1;
+        else
+            pump_queue(call, lwg_port_now_ms());
+    }
+    return LWG_OK;
+}
+
+/* ---- half-close: unary answers, streams finish ---------------------------- */
+
+static void answer_unary(lwg_call *call)
+{
+    call_state *s = state_of(call);
+    grpc_testing_SimpleRequest *req = &s->unary_req;
+    grpc_testing_SimpleResponse resp = grpc_testing_SimpleResponse_init_zero;
+    interop_body_out body;
+
+    if (req->has_response_status && req->response_status.code != 0) {
+        finish(call, req->response_status.code, req->response_status.message);
+        return;
+    }
+    if (req->response_size > 0) {
+        body.size = (size_t)req->response_size;
+        resp.has_payload = true;
+        interop_payload_out(&resp.payload, &body);
+    }
+    if (req->fill_server_id)
+        snprintf(resp.server_id, sizeof resp.server_id, "%s", SERVER_ID);
+    if (req->fill_username)
+        resp.username[0] = '\0'; /* no authentication on this server */
+    if (lwg_call_send_pb(call, grpc_testing_SimpleResponse_fields, &resp) != LWG_OK) {
+        finish(call, LWG_STATUS_INTERNAL, "response does not fit");
+        return;
+    }
+    finish(call, LWG_STATUS_OK, NULL);
+}
+
+static void on_half_close(lwg_call *call)
+{
+    call_state *s = state_of(call);
+    const lwg_method *m = s->method;
+
+    if (m == &interop_empty_call) {
+        grpc_testing_Empty e = grpc_testing_Empty_init_zero;
+        lwg_call_send_pb(call, grpc_testing_Empty_fields, &e);
+        finish(call, LWG_STATUS_OK, NULL);
+    } else if (m == &interop_unary_call || m == &interop_cacheable_unary_call) {
+        answer_unary(call);
+    } else if (m == &interop_streaming_input_call) {
+        grpc_testing_StreamingInputCallResponse resp = grpc_testing_StreamingInputCallResponse_init_zero;
+        resp.aggregated_payload_size = (int32_t)s->aggregated;
+        lwg_call_send_pb(call, grpc_testing_StreamingInputCallResponse_fields, &resp);
+        finish(call, LWG_STATUS_OK, NULL);
+    } else {
+        s->half_closed = 1;
+        s->hold_until_close = 0;
+        pump_queue(call, lwg_port_now_ms());
+    }
+}
+
+#define HANDLER(m) { &m, on_start, on_message, on_half_close, on_send_ready, on_done, NULL }
+
+static const lwg_handler handlers[] = {
+    HANDLER(interop_empty_call),
+    HANDLER(interop_unary_call),
+    HANDLER(interop_cacheable_unary_call),
+    HANDLER(interop_streaming_output_call),
+    HANDLER(interop_streaming_input_call),
+    HANDLER(interop_full_duplex_call),
+    HANDLER(interop_half_duplex_call),
+    /* UnimplementedCall: missing on purpose */
+};
+static const lwg_service test_service = {
+    "grpc.testing.TestService", handlers, sizeof handlers / sizeof handlers[0] };
+
+/* ---- main loop ----------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+/* Run due streaming timers; return ms until the next one. */
+static int run_timers(void)
+{
+    uint32_t now = lwg_port_now_ms();
+    int wait = 1000;
+
+    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
+        lwg_call *call = &server.calls[i];
+        call_state *s = call->user;
+        int32_t left;
+        if (call->state != LWG_CALL_ACTIVE || s == NULL || !s->in_use || s->q_count == 0 ||
+            s->hold_until_close)
+            continue;
+        pump_queue(call, now);
+        if (s->q_count > 0 && s->head_timed) {
+            left = lwg_time_diff(s->next_due_ms, now);
+            if (left < wait)
+                wait = left < 0 ? 0 : left;
+        }
+    }
+    return wait;
+}
+
+int main(int argc, char **argv)
+{
+    long port = interop_flag_int(argc, argv, "port", 10000);
+    const char *host = interop_flag(argc, argv, "host");
+    lwg_posix_server *servers[1] = { &posix_server };
+
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    lwg_server_init(&server, NULL);
+    lwg_server_add_service(&server, &test_service);
+    if (lwg_posix_server_listen(&posix_server, &server, host, (int)port) != LWG_OK) {
+        fprintf(stderr, "interop_server: cannot listen on port %ld\n", port);
+        return 1;
+    }
+    printf("interop_server: listening on port %d\n", posix_server.port);
+    fflush(stdout);
+    while (!stop) {
+        int wait = run_timers();
+        lwg_posix_poll(NULL, 0, servers, 1, wait);
+    }
+    lwg_posix_server_close(&posix_server);
+    return 0;
+}
