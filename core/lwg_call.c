@@ -281,7 +281,8 @@ void lwg_call_flush(lwg_call *call)
 
     if (st == NULL || call->aborted || call->end_sent)
         return;
-    if (call->is_server && !call->headers_sent && (call->tx_len > 0 || !call->end_pending)) {
+    if (call->is_server && !call->headers_sent && !call->end_pending &&
+        (call->tx_len > 0 || call->headers_wanted)) {
         if (lwg_server_call_send_response_headers(call) != LWG_OK)
             return; /* retried from on_send_ready */
     }

@@ -158,7 +158,8 @@ struct lwg_call {
     uint8_t state;                /* LWG_CALL_*                            */
     uint8_t is_server;
     uint8_t resp_phase;           /* client: LWG_CALL_RESP_*               */
-    uint8_t headers_sent;         /* server: response headers out          */
+    uint8_t headers_sent;         /* request / response headers are out    */
+    uint8_t headers_wanted;       /* server: send headers before any data  */
     uint8_t send_closed;          /* we ended our side (or will)           */
     uint8_t end_pending;          /* END_STREAM / trailers wait for tx_msg */
     uint8_t remote_closed;        /* the peer ended its side               */

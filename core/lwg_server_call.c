@@ -145,16 +145,26 @@ int lwg_server_call_send_response_headers(lwg_call *call)
 
 int lwg_server_call_send_trailers(lwg_call *call)
 {
-    lwg_h2_nv nv[4 + LWG_MAX_METADATA];
+    lwg_h2_nv nv[4 + 2 * LWG_MAX_METADATA];
     uint8_t scratch[LWG_HEADER_SCRATCH];
     char code[4];
     size_t n = 0, used = 0;
     lwg_h2_stream *st = call->stream;
     int r;
 
-    if (!call->headers_sent) { /* Trailers-Only */
+    if (!call->headers_sent) { /* Trailers-Only: with any response metadata */
         nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
         nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
+        if (call->headers_out_count) {
+            r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n,
+                             sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
+            if (r < 0) {
+                lwg_call_abort(call, LWG_STATUS_INTERNAL, "response metadata too large",
+                               LWG_H2_INTERNAL_ERROR);
+                return r;
+            }
+            n += (size_t)r;
+        }
     }
     r = (int)lwg_status_format(call->status_code, code, sizeof code);
     nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
@@ -162,12 +172,12 @@ int lwg_server_call_send_trailers(lwg_call *call)
     nv[n++].value_len = (uint32_t)r;
     if (call->status_msg_len) {
         r = lwg_pct_encode((const uint8_t *)call->status_msg, call->status_msg_len,
-                           (char *)scratch, sizeof scratch);
+                           (char *)scratch + used, sizeof scratch - used);
         if (r > 0) {
             nv[n] = (lwg_h2_nv)LWG_NV("grpc-message", "");
-            nv[n].value = scratch;
+            nv[n].value = scratch + used;
             nv[n++].value_len = (uint32_t)r;
-            used = (size_t)r;
+            used += (size_t)r;
         }
     }
     if (call->trailers_out_count) {
@@ -202,8 +212,10 @@ int lwg_call_send_headers(lwg_call *call, const lwg_md *md, size_t n)
         return LWG_ETOOBIG;
     call->headers_out = md;
     call->headers_out_count = n;
+    call->headers_wanted = 1;
     if (call->stream == NULL)
         return LWG_ECLOSED;
+    /* LWG_EAGAIN: they go out from on_send_ready, before any message */
     return lwg_server_call_send_response_headers(call) == LWG_ETOOBIG ? LWG_ETOOBIG : LWG_OK;
 }
 
