@@ -21,8 +21,8 @@ SIZE_CONFIGS := tiny-client server
 SIZE_DIR     := build/size/$(TARGET)/$(CONFIG)
 SIZE_CFLAGS  := $(ARCH_CFLAGS) $(OPT_CFLAGS) $(WARN_CFLAGS) \
                 -I. -Iexamples/config/$(CONFIG) $(EXTRA_CFLAGS)
-SIZE_LINK     = $(CC) $(ARCH_CFLAGS) $(1) -Wl,--whole-archive $(RT_LIB) \
-                -Wl,--no-whole-archive $(NANOPB_LIB) $(SIZE_LDFLAGS) -Wl,-Map=$(2).map -o $(2)
+SIZE_LINK     = $(CC) $(ARCH_CFLAGS) $(1) $(RT_LIB) $(NANOPB_LIB) $(SIZE_LDFLAGS) \
+                -Wl,-Map=$(2).map -o $(2)
 
 .PHONY: size size-image
 size:
@@ -32,23 +32,23 @@ size:
 # Always recompiled (three tiny files): what they include depends on which
 # headers exist (__has_include), which dependency files cannot record.
 .PHONY: size-force
-$(SIZE_DIR)/main.o: toolchain/size_main.c size-force
+$(SIZE_DIR)/client.o: toolchain/size_main.c size-force
 	@mkdir -p $(dir $@)
-	$(CC) $(SIZE_CFLAGS) -c $< -o $@
+	$(CC) $(SIZE_CFLAGS) -DLWG_SIZE_CLIENT -c $< -o $@
+$(SIZE_DIR)/server.o: toolchain/size_main.c size-force
+	@mkdir -p $(dir $@)
+	$(CC) $(SIZE_CFLAGS) -DLWG_SIZE_SERVER -c $< -o $@
 $(SIZE_DIR)/baseline.o: toolchain/size_main.c size-force
 	@mkdir -p $(dir $@)
-	$(CC) $(SIZE_CFLAGS) -DLWG_SIZE_BASELINE -c $< -o $@
+	$(CC) $(SIZE_CFLAGS) -c $< -o $@
 $(SIZE_DIR)/sizeof.o: toolchain/size_sizeof.c size-force
 	@mkdir -p $(dir $@)
 	$(CC) $(SIZE_CFLAGS) -c $< -o $@
 
-$(SIZE_DIR)/image.elf: $(SIZE_DIR)/main.o $(RT_LIB) $(NANOPB_LIB)
-	$(call SIZE_LINK,$<,$@)
-$(SIZE_DIR)/baseline.elf: $(SIZE_DIR)/baseline.o $(RT_LIB) $(NANOPB_LIB)
+$(SIZE_DIR)/%.elf: $(SIZE_DIR)/%.o $(RT_LIB) $(NANOPB_LIB)
 	$(call SIZE_LINK,$<,$@)
 
-size-image: $(SIZE_DIR)/image.elf $(SIZE_DIR)/baseline.elf $(SIZE_DIR)/sizeof.o
-	$(SIZE) $(SIZE_DIR)/image.elf $(SIZE_DIR)/baseline.elf >$(SIZE_DIR)/sizes.txt
+size-image: $(SIZE_DIR)/client.elf $(SIZE_DIR)/server.elf $(SIZE_DIR)/baseline.elf $(SIZE_DIR)/sizeof.o
+	$(SIZE) $(SIZE_DIR)/client.elf $(SIZE_DIR)/server.elf $(SIZE_DIR)/baseline.elf >$(SIZE_DIR)/sizes.txt
 	$(SIZE) -t $(RT_LIB) | tail -n 1 >$(SIZE_DIR)/lib.txt
 	$(NM) -S $(SIZE_DIR)/sizeof.o >$(SIZE_DIR)/sizeof.txt
-	$(NM) $(SIZE_DIR)/image.elf >$(SIZE_DIR)/symbols.txt

@@ -20,10 +20,6 @@ OUT=build/size.md
 LOGS=build/logs
 mkdir -p "$LOGS"
 
-# The entry-point names size_main.c lists (X(name) lines).
-roots=$(sed -n 's/^ *X(\(lwg_[A-Za-z0-9_]*\)).*/\1/p' toolchain/size_main.c)
-nroots=$(printf '%s\n' "$roots" | grep -c . || true)
-
 failed=0
 failures=""
 rows=""
@@ -37,17 +33,15 @@ for t in $TARGETS; do
            [ ! -s "$dir/sizes.txt" ]; then
             failed=1
             failures="$failures$t/$c "
-            rows="$rows| $t | $c | build failed | | | | | | | |"$'\n'
+            rows="$rows| $t | $c | build failed | | | | | | |"$'\n'
             continue
         fi
-        # Berkeley size: line 2 = image, line 3 = baseline
-        read -r it id ib _ < <(sed -n 2p "$dir/sizes.txt")
-        read -r bt bd bb _ < <(sed -n 3p "$dir/sizes.txt")
+        # Berkeley size: line 2 = client, 3 = server, 4 = baseline
+        read -r ct cd cb _ < <(sed -n 2p "$dir/sizes.txt")
+        read -r st sd sb _ < <(sed -n 3p "$dir/sizes.txt")
+        read -r bt bd bb _ < <(sed -n 4p "$dir/sizes.txt")
         read -r lt _ < "$dir/lib.txt"
-        found=$(printf '%s\n' "$roots" | while read -r r; do
-                    grep -qE " [TtDdRrBb] $r\$" "$dir/symbols.txt" && echo "$r"
-                done | grep -c . || true)
-        rows="$rows| $t | $c | $it | $id | $ib | $((it - bt)) | $((id - bd)) | $((ib - bb)) | $lt | $found/$nroots |"$'\n'
+        rows="$rows| $t | $c | $((ct - bt)) | $((cd - bd)) | $((cb - bb)) | $((st - bt)) | $((sd - bd)) | $((sb - bb)) | $lt |"$'\n'
     done
 done
 
@@ -71,16 +65,6 @@ sizeof_table() {
     done
 }
 
-# which entry points the images link (same list for every pair; show one)
-linked_list() {
-    local f=build/size/$SIZEOF_TARGET/server/symbols.txt r list=""
-    [ -f "$f" ] || return 0
-    for r in $roots; do
-        grep -qE " [TtDdRrBb] $r\$" "$f" && list="$list \`$r\`"
-    done
-    echo "${list:- none yet}"
-}
-
 rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
 {
     echo "# lwgrpc size report"
@@ -89,21 +73,19 @@ rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
     echo
     echo "## Flash and RAM per target and configuration"
     echo
-    echo "*image*: \`toolchain/size_main.c\` linked against the runtime with"
-    echo "\`--gc-sections\` (C library: newlib-nano on Cortex-M, picolibc on RV32)."
-    echo "*runtime* = image minus a baseline image of the same program without the"
-    echo "runtime: lwgrpc's code and constant data, the C library code it pulls in,"
-    echo "and one of each main object the program places in .bss (see the structs"
-    echo "table). Flash = .text + .data, RAM = .data + .bss (+ stack)."
-    echo "*lib .text* is the sum over every object in the archive, before"
-    echo "garbage collection. *entry points*: names listed in size_main.c that the"
-    echo "image links."
+    echo "What each role costs on the device: \`toolchain/size_main.c\` linked with"
+    echo "\`--gc-sections\` as a client (a channel and one call, driven the way a port"
+    echo "driver pumps it) and as a server (one service, one accepted connection),"
+    echo "minus a baseline image of the same start-up code. It counts lwgrpc's code"
+    echo "and constant data, nanopb and the C library code it pulls in (newlib-nano"
+    echo "on Cortex-M, picolibc on RV32), and the objects placed statically: the"
+    echo "channel and one call (client), the server with its connections and call"
+    echo "pool (server). Flash = .text + .data, RAM = .data + .bss (+ stack)."
+    echo "*lib .text* sums every object in liblwgrpc.a before garbage collection."
     echo
-    echo "| target | config | image .text | image .data | image .bss | runtime .text | runtime .data | runtime .bss | lib .text | entry points |"
-    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| target | config | client .text | client .data | client .bss | server .text | server .data | server .bss | lib .text |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     printf '%s' "$rows"
-    echo
-    echo "Entry points linked ($SIZEOF_TARGET/server):$(linked_list)"
     echo
     echo "## Struct sizes on $SIZEOF_TARGET (sizeof, bytes)"
     echo

@@ -27,6 +27,7 @@ LWG_SIZEOF(lwg_h2_conn);
 #if __has_include("core/lwg_channel.h")
 #include "core/lwg_channel.h"
 LWG_SIZEOF(lwg_channel);
+LWG_SIZEOF(lwg_call);
 #endif
 #if __has_include("core/lwg_server.h")
 #include "core/lwg_server.h"
