@@ -264,7 +264,7 @@ void lwg_call_service(lwg_call *call)
 
 static void notify_send_ready(lwg_call *call)
 {
-    if (!call->send_blocked || call->tx_len != 0)
+    if (!call->send_blocked || call->tx_off < call->tx_len)
         return;
     call->send_blocked = 0;
     if (call->is_server) {
@@ -282,7 +282,7 @@ void lwg_call_flush(lwg_call *call)
     if (st == NULL || call->aborted || call->end_sent)
         return;
     if (call->is_server && !call->headers_sent && !call->end_pending &&
-        (call->tx_len > 0 || call->headers_wanted)) {
+        (call->tx_off < call->tx_len || call->headers_wanted)) {
         if (lwg_server_call_send_response_headers(call) != LWG_OK)
             return; /* retried from on_send_ready */
     }
@@ -297,7 +297,10 @@ void lwg_call_flush(lwg_call *call)
         call->tx_off += (uint32_t)r;
         if (call->tx_off < call->tx_len)
             return; /* the engine calls on_send_ready when it can take more */
-        call->tx_len = call->tx_off = 0;
+        /* A client keeps its first message until the call is known to
+         * have reached the server: a refused call is restarted with it. */
+        if (call->is_server || call->messages_out > 1 || call->retried)
+            call->tx_len = call->tx_off = 0;
         if (end) {
             call->end_pending = 0;
             call->end_sent = 1;
@@ -324,10 +327,11 @@ int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len)
         return LWG_ECLOSED;
     if (len > call->max_send || len > LWG_MAX_SEND_MESSAGE)
         return LWG_ETOOBIG;
-    if (call->tx_len != 0) {
+    if (call->tx_off < call->tx_len) {
         call->send_blocked = 1;
         return LWG_EAGAIN;
     }
+    call->messages_out++;
     call->tx_msg[0] = 0;
     call->tx_msg[1] = (uint8_t)(len >> 24);
     call->tx_msg[2] = (uint8_t)(len >> 16);
@@ -353,10 +357,11 @@ int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const vo
         return LWG_EINVAL;
     if (size > call->max_send || size > LWG_MAX_SEND_MESSAGE)
         return LWG_ETOOBIG;
-    if (call->tx_len != 0) {
+    if (call->tx_off < call->tx_len) {
         call->send_blocked = 1;
         return LWG_EAGAIN;
     }
+    call->messages_out++;
     /* encode straight into place after the 5-byte prefix */
     os = pb_ostream_from_buffer(call->tx_msg + 5, size);
     if (!pb_encode(&os, fields, src) || os.bytes_written != size)

@@ -89,6 +89,8 @@ typedef struct lwg_call_opts {
     uint32_t max_recv_message;    /* 0 = LWG_MAX_RECV_MESSAGE              */
     uint32_t max_send_message;    /* 0 = LWG_MAX_SEND_MESSAGE              */
     const char *authority;        /* overrides the channel's :authority    */
+    uint8_t wait_for_ready;       /* wait through TRANSIENT_FAILURE (until */
+                                  /* the deadline) instead of failing fast */
 } lwg_call_opts;
 
 typedef struct lwg_call lwg_call;
@@ -145,6 +147,7 @@ typedef struct lwg_handler {
 struct lwg_call {
     /* ownership and links (the engine's; read-only for the application) */
     void *owner;                  /* lwg_channel or lwg_server_conn        */
+    void *conn;                   /* client: the lwg_channel_conn in use   */
     struct lwg_h2_conn *h2;       /* the connection carrying the stream    */
     void *stream;                 /* lwg_h2_stream while active            */
     lwg_call *next;               /* channel's waiting list                */
@@ -195,6 +198,9 @@ struct lwg_call {
     uint8_t encoding_unknown;     /* peer's grpc-encoding is not identity  */
     uint8_t started;              /* server: on_start was called           */
     uint8_t md_overflow;          /* server: request metadata did not fit  */
+    uint8_t retried;              /* client: transparently restarted once  */
+    uint8_t wait_for_ready;
+    uint32_t messages_out;        /* messages queued with lwg_call_send    */
     uint8_t service_due;          /* completion or delivery waits for the  */
                                   /* owner's service pass                  */
 

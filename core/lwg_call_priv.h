@@ -73,6 +73,9 @@ void lwg_client_call_stream_closed(lwg_call *call, unsigned how, uint32_t code);
 void lwg_client_call_complete(lwg_call *call);
 /** A waiting client call was aborted: take it off the waiting list. */
 void lwg_channel_forget_waiting(lwg_call *call);
+/** A call the server never processed: queue it again (once).  Returns 1
+ *  if it was requeued, 0 if it must fail. */
+int lwg_channel_retry(lwg_call *call);
 
 /* ---- lwg_server_call.c ------------------------------------------------------ */
 int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv);

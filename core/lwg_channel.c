@@ -1,16 +1,38 @@
 /*
- * lwg_channel.c - a client channel: its HTTP/2 connection, the calls
- * waiting for a stream, the engine's events routed to calls, and the link
- * a port driver pumps.
+ * lwg_channel.c - a client channel: connection slots and their life cycle
+ * (connect, backoff, keepalive, GOAWAY drain, idle), the calls waiting for
+ * a stream, the engine's events routed to calls, and the links a port
+ * driver pumps.  See lwg_channel.h.
  */
 #include "core/lwg_channel.h"
 #include "core/lwg_call_priv.h"
 
 #include <string.h>
 
-static const lwg_link_ops channel_link_ops;
+#define KEEPALIVE_MIN_MS 10000u
+#define KEEPALIVE_MAX_MS 0x3fffffffu
 
-/* ---- lists --------------------------------------------------------------- */
+static const lwg_link_ops conn_link_ops;
+static const lwg_h2_callbacks conn_h2_callbacks;
+static const lwg_channel_opts default_opts;
+
+/* ---- options with their defaults ------------------------------------------ */
+
+static const lwg_channel_opts *opts_of(const lwg_channel *ch)
+{
+    return ch->opts ? ch->opts : &default_opts;
+}
+
+#define OPT(ch, field, dflt) (opts_of(ch)->field ? opts_of(ch)->field : (dflt))
+
+static uint32_t keepalive_time_of(const lwg_channel_opts *o)
+{
+    if (o->keepalive_time_ms == 0)
+        return 0;
+    return o->keepalive_time_ms < KEEPALIVE_MIN_MS ? KEEPALIVE_MIN_MS : o->keepalive_time_ms;
+}
+
+/* ---- lists ------------------------------------------------------------------- */
 
 static void active_remove(lwg_channel *ch, lwg_call *call)
 {
@@ -41,22 +63,94 @@ static void waiting_remove(lwg_channel *ch, lwg_call *call)
     }
 }
 
+static void waiting_push(lwg_channel *ch, lwg_call *call, int front)
+{
+    call->next = NULL;
+    if (ch->waiting_head == NULL) {
+        ch->waiting_head = ch->waiting_tail = call;
+    } else if (front) {
+        call->next = ch->waiting_head;
+        ch->waiting_head = call;
+    } else {
+        ch->waiting_tail->next = call;
+        ch->waiting_tail = call;
+    }
+}
+
 void lwg_channel_forget_waiting(lwg_call *call)
 {
     waiting_remove(call->owner, call);
 }
 
-/* ---- starting calls on streams -------------------------------------------- */
+/* ---- state ---------------------------------------------------------------------- */
+
+/* The connection new calls go to: connecting or ready, not draining. */
+static lwg_channel_conn *current_conn(lwg_channel *ch)
+{
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        lwg_channel_conn *cc = &ch->conns[i];
+        if ((cc->state == LWG_CONN_CONNECTING || cc->state == LWG_CONN_READY) && !cc->kill &&
+            !cc->h2.fatal)
+            return cc;
+    }
+    return NULL;
+}
+
+static void set_state(lwg_channel *ch, int state)
+{
+    if (ch->state == state || ch->state == LWG_CHANNEL_SHUTDOWN)
+        return;
+    ch->state = (uint8_t)state;
+    LWG_LOG(LWG_LOG_INFO, "channel %s: state %d", ch->authority, state);
+    if (opts_of(ch)->on_state_change)
+        opts_of(ch)->on_state_change(ch, state);
+}
+
+/* Fail-fast calls end UNAVAILABLE while the channel is in failure. */
+static void fail_fast_waiting(lwg_channel *ch)
+{
+    lwg_call *call = ch->waiting_head;
+
+    while (call != NULL) {
+        lwg_call *next = call->next;
+        if (!call->wait_for_ready)
+            lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, "failed to connect", LWG_H2_CANCEL);
+        call = next;
+    }
+}
+
+static void update_state(lwg_channel *ch)
+{
+    lwg_channel_conn *cur = current_conn(ch);
+
+    if (ch->state == LWG_CHANNEL_SHUTDOWN)
+        return;
+    if (cur != NULL && cur->state == LWG_CONN_READY)
+        set_state(ch, LWG_CHANNEL_READY);
+    else if (cur != NULL)
+        set_state(ch, LWG_CHANNEL_CONNECTING);
+    else if (ch->in_backoff) {
+        set_state(ch, LWG_CHANNEL_TRANSIENT_FAILURE);
+        fail_fast_waiting(ch);
+    } else
+        set_state(ch, LWG_CHANNEL_IDLE);
+}
+
+/* ---- starting calls on streams ------------------------------------------------ */
 
 static void start_waiting(lwg_channel *ch)
 {
-    while (ch->waiting_head != NULL && ch->transport_up && !ch->h2.fatal) {
+    lwg_channel_conn *cc = current_conn(ch);
+
+    while (cc != NULL && ch->waiting_head != NULL) {
         lwg_call *call = ch->waiting_head;
-        lwg_h2_stream *st = lwg_h2_stream_open(&ch->h2, call);
+        lwg_h2_stream *st = lwg_h2_stream_open(&cc->h2, call);
 
         if (st == NULL)
             return; /* on_send_ready(NULL) tells us when */
         waiting_remove(ch, call);
+        call->conn = cc;
+        call->h2 = &cc->h2;
         call->stream = st;
         call->state = LWG_CALL_ACTIVE;
         if (lwg_client_call_send_headers(call) == LWG_OK)
@@ -67,21 +161,34 @@ static void start_waiting(lwg_channel *ch)
 int lwg_channel_init(lwg_channel *ch, const char *authority, uint32_t now_ms)
 {
     size_t n = strlen(authority);
+    uint32_t window = (uint32_t)sizeof(((lwg_call *)0)->rx_buf);
 
     if (n > LWG_MAX_AUTHORITY)
         return LWG_EINVAL;
-    memset(ch, 0, offsetof(lwg_channel, h2));
+    memset(ch, 0, offsetof(lwg_channel, conns));
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        lwg_channel_conn *cc = &ch->conns[i];
+        memset(cc, 0, offsetof(lwg_channel_conn, h2));
+        cc->ch = ch;
+        cc->link.ops = &conn_link_ops;
+        cc->link.ctx = cc;
+        cc->state = LWG_CONN_FREE;
+    }
     memcpy(ch->authority, authority, n + 1);
     ch->settings = lwg_h2_default_settings;
     /* a stream's window is what one call can buffer (lwg_call.h) */
-    ch->settings.initial_window = (uint32_t)sizeof(((lwg_call *)0)->rx_buf) < LWG_H2_MAX_WINDOW
-                                      ? (uint32_t)sizeof(((lwg_call *)0)->rx_buf)
-                                      : LWG_H2_MAX_WINDOW;
-    ch->link.ops = &channel_link_ops;
-    ch->link.ctx = ch;
+    ch->settings.initial_window = window < LWG_H2_MAX_WINDOW ? window : LWG_H2_MAX_WINDOW;
     ch->state = LWG_CHANNEL_IDLE;
     ch->now_ms = now_ms;
+    ch->idle_since_ms = now_ms;
+    lwg_channel_set_opts(ch, NULL);
     return LWG_OK;
+}
+
+void lwg_channel_set_opts(lwg_channel *ch, const lwg_channel_opts *opts)
+{
+    ch->opts = opts;
+    ch->keepalive_time_ms = keepalive_time_of(opts_of(ch));
 }
 
 static int md_names_ok(const lwg_md *md, size_t n)
@@ -110,7 +217,7 @@ int lwg_call_start(lwg_channel *ch, lwg_call *call, const lwg_method *method,
     if (opts && opts->metadata_count &&
         (opts->metadata_count > LWG_MAX_METADATA || !md_names_ok(opts->metadata, opts->metadata_count)))
         return LWG_EINVAL;
-    lwg_call_reset(call, 0, ch, &ch->h2);
+    lwg_call_reset(call, 0, ch, NULL);
     call->method = method;
     call->cbs = cbs ? cbs : &no_cbs;
     call->opts = opts;
@@ -124,17 +231,15 @@ int lwg_call_start(lwg_channel *ch, lwg_call *call, const lwg_method *method,
             call->has_deadline = 1;
             call->deadline_ms = lwg_port_now_ms() + opts->timeout_ms;
         }
+        call->wait_for_ready = opts->wait_for_ready;
     }
     call->state = LWG_CALL_WAITING;
     call->active_next = ch->active_head;
     ch->active_head = call;
-    if (ch->waiting_tail)
-        ch->waiting_tail->next = call;
-    else
-        ch->waiting_head = call;
-    ch->waiting_tail = call;
-    if (ch->state == LWG_CHANNEL_IDLE || ch->state == LWG_CHANNEL_TRANSIENT_FAILURE)
-        ch->state = ch->transport_up ? LWG_CHANNEL_READY : LWG_CHANNEL_CONNECTING;
+    waiting_push(ch, call, 0);
+    if (ch->state == LWG_CHANNEL_TRANSIENT_FAILURE && !call->wait_for_ready)
+        lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, "channel in transient failure",
+                       LWG_H2_CANCEL);
     start_waiting(ch);
     return LWG_OK;
 }
@@ -148,10 +253,35 @@ void lwg_client_call_complete(lwg_call *call)
     call->completed = 1;
     call->state = LWG_CALL_DONE;
     active_remove(ch, call);
+    if (ch->active_head == NULL)
+        ch->idle_since_ms = ch->now_ms;
     if (!call->status_set)
         lwg_call_set_status(call, LWG_STATUS_UNKNOWN, "no status", 9);
     if (call->cbs->on_status)
         call->cbs->on_status(call); /* the call is the application's now */
+}
+
+/* A call the server never saw: start it again, once. */
+int lwg_channel_retry(lwg_call *call)
+{
+    lwg_channel *ch = call->owner;
+
+    if (call->retried || call->aborted || call->messages_out > 1 ||
+        call->resp_phase != LWG_CALL_RESP_NONE || call->rx_len != 0 ||
+        ch->state == LWG_CHANNEL_SHUTDOWN)
+        return 0;
+    call->retried = 1;
+    call->stream = NULL;
+    call->conn = NULL;
+    call->h2 = NULL;
+    call->headers_sent = 0;
+    call->end_sent = 0;
+    call->end_pending = call->send_closed;
+    call->tx_off = 0; /* the kept first message goes again */
+    call->state = LWG_CALL_WAITING;
+    waiting_push(ch, call, 1);
+    ch->service_pending = 1;
+    return 1;
 }
 
 /* Deliver everything due: messages released, completions. */
@@ -159,6 +289,7 @@ static void channel_service(lwg_channel *ch)
 {
     int again = 1;
 
+    ch->service_pending = 0;
     while (again) {
         again = 0;
         for (lwg_call *call = ch->active_head; call; call = call->active_next) {
@@ -174,19 +305,217 @@ static void channel_service(lwg_channel *ch)
             }
         }
     }
+    start_waiting(ch);
 }
 
 void lwg_channel_shutdown(lwg_channel *ch)
 {
     for (lwg_call *call = ch->active_head; call; call = call->active_next)
         lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, "channel shut down", LWG_H2_CANCEL);
-    if (ch->transport_up)
-        lwg_h2_submit_goaway(&ch->h2, 0, LWG_H2_NO_ERROR, NULL);
-    ch->state = LWG_CHANNEL_SHUTDOWN;
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        lwg_channel_conn *cc = &ch->conns[i];
+        if (cc->state != LWG_CONN_FREE) {
+            lwg_h2_submit_goaway(&cc->h2, 0, LWG_H2_NO_ERROR, NULL);
+            cc->kill = 1;
+        }
+    }
+    set_state(ch, LWG_CHANNEL_SHUTDOWN);
     channel_service(ch);
 }
 
-/* ---- engine events -------------------------------------------------------- */
+/* ---- connecting and backoff (doc/connection-backoff.md) ------------------------ */
+
+static uint32_t jittered(const lwg_channel *ch, uint32_t ms)
+{
+    uint32_t jitter = OPT(ch, backoff_jitter_pct, 20);
+    uint32_t r;
+    uint64_t span = (uint64_t)ms * jitter / 100u; /* +- span */
+
+    if (span == 0)
+        return ms;
+    (void)lwg_port_random(&r, sizeof r);
+    return (uint32_t)((uint64_t)ms - span + (uint64_t)r % (2u * span + 1u));
+}
+
+int lwg_channel_wants_connect(const lwg_channel *ch, uint32_t now_ms)
+{
+    unsigned i;
+
+    if (ch->state == LWG_CHANNEL_SHUTDOWN || ch->waiting_head == NULL)
+        return 0;
+    if (current_conn((lwg_channel *)ch) != NULL)
+        return 0;
+    if (ch->in_backoff && !lwg_time_reached(now_ms, ch->backoff_until_ms))
+        return 0;
+    for (i = 0; i < LWG_CHANNEL_CONNS; i++)
+        if (ch->conns[i].state == LWG_CONN_FREE)
+            return 1;
+    return 0;
+}
+
+const lwg_link *lwg_channel_connect(lwg_channel *ch, uint32_t now_ms)
+{
+    lwg_channel_conn *cc = NULL;
+    uint32_t min_connect = OPT(ch, min_connect_timeout_ms, 20000);
+    int32_t until_deadline;
+
+    if (!lwg_channel_wants_connect(ch, now_ms))
+        return NULL;
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS && cc == NULL; i++)
+        if (ch->conns[i].state == LWG_CONN_FREE)
+            cc = &ch->conns[i];
+    ch->now_ms = now_ms;
+    /* this attempt's backoff deadline: the first is exact, later ones are
+     * jittered */
+    if (ch->backoff_ms == 0) {
+        ch->backoff_ms = OPT(ch, backoff_initial_ms, 1000);
+        ch->attempt_deadline_ms = now_ms + ch->backoff_ms;
+    } else {
+        ch->attempt_deadline_ms = now_ms + jittered(ch, ch->backoff_ms);
+    }
+    ch->in_backoff = 0;
+    until_deadline = lwg_time_diff(ch->attempt_deadline_ms, now_ms);
+    cc->connect_deadline_ms =
+        now_ms + ((uint32_t)until_deadline > min_connect ? (uint32_t)until_deadline : min_connect);
+    cc->state = LWG_CONN_CONNECTING;
+    cc->kill = 0;
+    cc->was_ready = 0;
+    lwg_keepalive_init(&cc->ka, now_ms);
+    lwg_h2_conn_init(&cc->h2, 0, &conn_h2_callbacks, cc, &ch->settings, now_ms);
+    update_state(ch);
+    start_waiting(ch);
+    return &cc->link;
+}
+
+/* A connection attempt failed: back off before the next one. */
+static void connect_failed(lwg_channel *ch, uint32_t now_ms)
+{
+    uint32_t mult = OPT(ch, backoff_multiplier_pct, 160);
+    uint32_t max = OPT(ch, backoff_max_ms, 120000);
+    uint64_t next = (uint64_t)ch->backoff_ms * mult / 100u;
+
+    ch->in_backoff = 1;
+    ch->backoff_until_ms = ch->attempt_deadline_ms;
+    if (lwg_time_reached(now_ms, ch->backoff_until_ms))
+        ch->backoff_until_ms = now_ms;
+    ch->backoff_ms = next > max ? max : (uint32_t)next;
+    LWG_LOG(LWG_LOG_INFO, "channel %s: connect failed, next attempt in %ld ms", ch->authority,
+            (long)lwg_time_diff(ch->backoff_until_ms, now_ms));
+}
+
+/* ---- timers ------------------------------------------------------------------------- */
+
+static unsigned conn_streams(const lwg_channel_conn *cc)
+{
+    return lwg_h2_active_streams(&cc->h2);
+}
+
+static uint32_t conn_timers(lwg_channel_conn *cc, uint32_t now_ms)
+{
+    lwg_channel *ch = cc->ch;
+    lwg_keepalive_cfg cfg;
+    uint32_t t = LWG_NO_TIMEOUT, k;
+
+    if (cc->state == LWG_CONN_FREE || cc->kill)
+        return LWG_NO_TIMEOUT;
+    if (cc->state == LWG_CONN_CONNECTING) {
+        int32_t left = lwg_time_diff(cc->connect_deadline_ms, now_ms);
+        if (left <= 0) {
+            LWG_LOG(LWG_LOG_WARN, "channel %s: connect timed out", ch->authority);
+            cc->kill = 1;
+            return LWG_NO_TIMEOUT;
+        }
+        t = (uint32_t)left;
+    }
+    cfg.time_ms = ch->keepalive_time_ms;
+    cfg.timeout_ms = OPT(ch, keepalive_timeout_ms, 20000);
+    cfg.permit_without_stream = opts_of(ch)->keepalive_permit_without_stream;
+    k = lwg_keepalive_tick(&cc->ka, &cfg, &cc->h2, conn_streams(cc), now_ms);
+    if (cc->ka.expired) {
+        LWG_LOG(LWG_LOG_WARN, "channel %s: keepalive PING not answered: closing", ch->authority);
+        cc->kill = 1;
+        return LWG_NO_TIMEOUT;
+    }
+    return k < t ? k : t;
+}
+
+void lwg_channel_tick(lwg_channel *ch, uint32_t now_ms)
+{
+    uint32_t idle = OPT(ch, idle_timeout_ms, 0);
+
+    ch->now_ms = now_ms;
+    for (lwg_call *call = ch->active_head; call; call = call->active_next)
+        (void)lwg_call_check_deadline(call, now_ms);
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        lwg_channel_conn *cc = &ch->conns[i];
+        if (cc->state != LWG_CONN_FREE && !cc->kill)
+            lwg_h2_tick(&cc->h2, now_ms);
+        (void)conn_timers(cc, now_ms);
+    }
+    if (ch->in_backoff && lwg_time_reached(now_ms, ch->backoff_until_ms) && ch->waiting_head == NULL)
+        ch->in_backoff = 0;
+    if (idle && ch->active_head == NULL &&
+        lwg_time_diff(now_ms, ch->idle_since_ms) >= (int32_t)idle) {
+        for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+            lwg_channel_conn *cc = &ch->conns[i];
+            if (cc->state == LWG_CONN_FREE || cc->kill)
+                continue;
+            LWG_LOG(LWG_LOG_INFO, "channel %s: idle: closing the connection", ch->authority);
+            lwg_h2_submit_goaway(&cc->h2, 0, LWG_H2_NO_ERROR, NULL);
+            cc->kill = 1;
+        }
+    }
+    channel_service(ch);
+    update_state(ch);
+}
+
+uint32_t lwg_channel_next_timeout(lwg_channel *ch, uint32_t now_ms)
+{
+    uint32_t t = LWG_NO_TIMEOUT, idle = OPT(ch, idle_timeout_ms, 0);
+
+    if (ch->service_pending)
+        return 0;
+    for (lwg_call *call = ch->active_head; call; call = call->active_next) {
+        uint32_t left;
+        if (call->service_due || (call->state == LWG_CALL_WAITING && call->aborted))
+            return 0;
+        left = lwg_call_remaining_ms(call, now_ms);
+        if (left < t)
+            t = left;
+    }
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        lwg_channel_conn *cc = &ch->conns[i];
+        uint32_t k;
+        if (cc->state == LWG_CONN_FREE)
+            continue;
+        if (cc->kill)
+            return 0;
+        k = lwg_h2_next_timeout(&cc->h2, now_ms);
+        if (k < t)
+            t = k;
+        k = conn_timers(cc, now_ms);
+        if (cc->kill)
+            return 0;
+        if (k < t)
+            t = k;
+    }
+    if (ch->waiting_head != NULL && current_conn(ch) == NULL) {
+        int32_t left = ch->in_backoff ? lwg_time_diff(ch->backoff_until_ms, now_ms) : 0;
+        uint32_t k = left > 0 ? (uint32_t)left : 0;
+        if (k < t)
+            t = k;
+    }
+    if (idle && ch->active_head == NULL) {
+        int32_t left = lwg_time_diff(ch->idle_since_ms + idle, now_ms);
+        uint32_t k = left > 0 ? (uint32_t)left : 0;
+        for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++)
+            if (ch->conns[i].state != LWG_CONN_FREE && !ch->conns[i].kill && k < t)
+                t = k;
+    }
+    return t;
+}
+
+/* ---- engine events -------------------------------------------------------------- */
 
 static int on_header(lwg_h2_conn *c, lwg_h2_stream *st, unsigned kind, const lwg_h2_nv *nv)
 {
@@ -232,17 +561,20 @@ static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how, uin
 
     (void)c;
     st->user = NULL;
-    if (call)
-        lwg_client_call_stream_closed(call, how, code);
+    if (call == NULL)
+        return;
+    if (how == LWG_H2_CLOSE_REFUSED && lwg_channel_retry(call))
+        return;
+    lwg_client_call_stream_closed(call, how, code);
 }
 
 static void on_send_ready(lwg_h2_conn *c, lwg_h2_stream *st)
 {
-    lwg_channel *ch = c->user;
+    lwg_channel_conn *cc = c->user;
     lwg_call *call;
 
     if (st == NULL) {
-        start_waiting(ch);
+        start_waiting(cc->ch);
         return;
     }
     call = st->user;
@@ -255,142 +587,139 @@ static void on_send_ready(lwg_h2_conn *c, lwg_h2_stream *st)
 
 static void on_ready(lwg_h2_conn *c)
 {
-    lwg_channel *ch = c->user;
+    lwg_channel_conn *cc = c->user;
+    lwg_channel *ch = cc->ch;
 
-    ch->state = LWG_CHANNEL_READY;
+    if (cc->state == LWG_CONN_CONNECTING)
+        cc->state = LWG_CONN_READY;
+    cc->was_ready = 1;
+    ch->backoff_ms = 0; /* a working connection resets the backoff */
+    ch->in_backoff = 0;
+    update_state(ch);
     start_waiting(ch);
+}
+
+static void on_goaway(lwg_h2_conn *c, uint32_t last_id, uint32_t code, const uint8_t *debug,
+                      size_t debug_len)
+{
+    lwg_channel_conn *cc = c->user;
+    lwg_channel *ch = cc->ch;
+    static const char tmp[] = LWG_TOO_MANY_PINGS;
+
+    (void)last_id;
+    cc->state = LWG_CONN_DRAINING;
+    if (code == LWG_H2_ENHANCE_YOUR_CALM && debug_len == sizeof tmp - 1 &&
+        memcmp(debug, tmp, debug_len) == 0 && ch->keepalive_time_ms) {
+        ch->keepalive_time_ms = ch->keepalive_time_ms > KEEPALIVE_MAX_MS / 2
+                                    ? KEEPALIVE_MAX_MS
+                                    : ch->keepalive_time_ms * 2;
+        LWG_LOG(LWG_LOG_WARN, "channel %s: GOAWAY too_many_pings: keepalive time now %lu ms",
+                ch->authority, (unsigned long)ch->keepalive_time_ms);
+    }
+    ch->service_pending = 1;
+}
+
+static void on_ping_ack(lwg_h2_conn *c, const uint8_t opaque[8])
+{
+    lwg_channel_conn *cc = c->user;
+    lwg_keepalive_acked(&cc->ka, opaque);
 }
 
 static void on_conn_error(lwg_h2_conn *c, int err, uint32_t code)
 {
-    lwg_channel *ch = c->user;
+    lwg_channel_conn *cc = c->user;
 
     (void)err;
     (void)code;
-    if (ch->state != LWG_CHANNEL_SHUTDOWN)
-        ch->state = LWG_CHANNEL_TRANSIENT_FAILURE;
+    if (cc->state != LWG_CONN_FREE)
+        cc->state = LWG_CONN_DRAINING;
 }
 
-static const lwg_h2_callbacks channel_h2_callbacks = {
+static const lwg_h2_callbacks conn_h2_callbacks = {
     .on_header = on_header,
     .on_headers_end = on_headers_end,
     .on_data = on_data,
     .on_remote_end = on_remote_end,
     .on_stream_close = on_stream_close,
+    .on_goaway = on_goaway,
     .on_send_ready = on_send_ready,
+    .on_ping_ack = on_ping_ack,
     .on_ready = on_ready,
     .on_conn_error = on_conn_error,
 };
 
-/* ---- the driver side -------------------------------------------------------- */
-
-int lwg_channel_wants_connect(const lwg_channel *ch)
-{
-    return !ch->transport_up && ch->waiting_head != NULL && ch->state != LWG_CHANNEL_SHUTDOWN;
-}
-
-const lwg_link *lwg_channel_transport_up(lwg_channel *ch, uint32_t now_ms)
-{
-    ch->now_ms = now_ms;
-    lwg_h2_conn_init(&ch->h2, 0, &channel_h2_callbacks, ch, &ch->settings, now_ms);
-    ch->transport_up = 1;
-    ch->state = LWG_CHANNEL_CONNECTING;
-    start_waiting(ch);
-    return &ch->link;
-}
-
-void lwg_channel_connect_failed(lwg_channel *ch, int err, uint32_t now_ms)
-{
-    (void)err;
-    ch->now_ms = now_ms;
-    ch->transport_up = 0;
-    if (ch->state != LWG_CHANNEL_SHUTDOWN)
-        ch->state = LWG_CHANNEL_TRANSIENT_FAILURE;
-    /* fail-fast: every waiting call ends UNAVAILABLE */
-    while (ch->waiting_head != NULL) {
-        lwg_call *call = ch->waiting_head;
-        waiting_remove(ch, call);
-        lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "failed to connect", 17);
-        call->aborted = 1;
-    }
-    channel_service(ch);
-}
+/* ---- the links ----------------------------------------------------------------------- */
 
 static int link_input(void *ctx, const uint8_t *data, size_t len, uint32_t now_ms)
 {
-    lwg_channel *ch = ctx;
+    lwg_channel_conn *cc = ctx;
     int r;
 
-    ch->now_ms = now_ms;
-    r = lwg_h2_recv(&ch->h2, data, len, now_ms);
-    channel_service(ch);
+    cc->ch->now_ms = now_ms;
+    r = lwg_h2_recv(&cc->h2, data, len, now_ms);
+    channel_service(cc->ch);
     return r;
 }
 
 static const uint8_t *link_output(void *ctx, size_t *len)
 {
-    lwg_channel *ch = ctx;
-    return lwg_h2_output(&ch->h2, len);
+    lwg_channel_conn *cc = ctx;
+    return lwg_h2_output(&cc->h2, len);
 }
 
 static void link_output_done(void *ctx, size_t n)
 {
-    lwg_channel *ch = ctx;
+    lwg_channel_conn *cc = ctx;
 
-    lwg_h2_output_done(&ch->h2, n);
-    channel_service(ch);
+    lwg_h2_output_done(&cc->h2, n);
+    channel_service(cc->ch);
 }
 
 static void link_tick(void *ctx, uint32_t now_ms)
 {
-    lwg_channel *ch = ctx;
-
-    ch->now_ms = now_ms;
-    if (ch->transport_up)
-        lwg_h2_tick(&ch->h2, now_ms);
-    for (lwg_call *call = ch->active_head; call; call = call->active_next)
-        (void)lwg_call_check_deadline(call, now_ms);
-    if (ch->transport_up)
-        start_waiting(ch);
-    channel_service(ch);
+    lwg_channel_conn *cc = ctx;
+    lwg_channel_tick(cc->ch, now_ms);
 }
 
 static uint32_t link_next_timeout(void *ctx, uint32_t now_ms)
 {
-    lwg_channel *ch = ctx;
-    uint32_t t = ch->transport_up ? lwg_h2_next_timeout(&ch->h2, now_ms) : LWG_NO_TIMEOUT;
-
-    for (lwg_call *call = ch->active_head; call; call = call->active_next) {
-        uint32_t left;
-        if (call->service_due)
-            return 0;
-        left = lwg_call_remaining_ms(call, now_ms);
-        if (left < t)
-            t = left;
-    }
-    return t;
+    lwg_channel_conn *cc = ctx;
+    return lwg_channel_next_timeout(cc->ch, now_ms);
 }
 
 static int link_wants_close(void *ctx)
 {
-    lwg_channel *ch = ctx;
-    return ch->transport_up && lwg_h2_wants_close(&ch->h2);
+    lwg_channel_conn *cc = ctx;
+
+    if (cc->state == LWG_CONN_FREE)
+        return 0;
+    if (cc->kill) {
+        size_t n;
+        (void)lwg_h2_output(&cc->h2, &n);
+        return 1; /* keepalive, idle, connect timeout: close now */
+    }
+    return lwg_h2_wants_close(&cc->h2);
 }
 
 static void link_closed(void *ctx, int err)
 {
-    lwg_channel *ch = ctx;
+    lwg_channel_conn *cc = ctx;
+    lwg_channel *ch = cc->ch;
+    int was_ready = cc->was_ready;
 
-    if (!ch->transport_up)
+    if (cc->state == LWG_CONN_FREE)
         return;
-    lwg_h2_transport_closed(&ch->h2, err);
-    ch->transport_up = 0;
-    if (ch->state != LWG_CHANNEL_SHUTDOWN)
-        ch->state = ch->waiting_head ? LWG_CHANNEL_TRANSIENT_FAILURE : LWG_CHANNEL_IDLE;
+    /* calls on it end UNAVAILABLE (refused ones are retried) */
+    lwg_h2_transport_closed(&cc->h2, err ? err : LWG_ECLOSED);
+    cc->state = LWG_CONN_FREE;
+    cc->kill = 0;
+    if (!was_ready && ch->state != LWG_CHANNEL_SHUTDOWN)
+        connect_failed(ch, lwg_port_now_ms());
+    update_state(ch);
     channel_service(ch);
 }
 
-static const lwg_link_ops channel_link_ops = {
+static const lwg_link_ops conn_link_ops = {
     .input = link_input,
     .output = link_output,
     .output_done = link_output_done,
@@ -399,9 +728,3 @@ static const lwg_link_ops channel_link_ops = {
     .wants_close = link_wants_close,
     .closed = link_closed,
 };
-
-/* The channel's link (valid after lwg_channel_transport_up()). */
-const lwg_link *lwg_channel_link(lwg_channel *ch)
-{
-    return &ch->link;
-}

@@ -24,7 +24,23 @@
 #define LWG_SERVER_H
 
 #include "core/lwg_call.h"
+#include "core/lwg_keepalive.h"
 #include "transport/lwg_h2.h"
+
+/** Server connection management (doc/keepalive.md, proposal A9).  Zero
+ *  fields take gRPC's defaults given here; LWG_SERVER_NEVER disables a
+ *  limit whose default is finite. */
+#define LWG_SERVER_NEVER 0xffffffffu
+typedef struct lwg_server_opts {
+    uint32_t keepalive_time_ms;          /* 0: 2 hours                      */
+    uint32_t keepalive_timeout_ms;       /* 0: 20 s                         */
+    uint32_t max_connection_idle_ms;     /* 0: never                        */
+    uint32_t max_connection_age_ms;      /* 0: never                        */
+    uint32_t max_connection_age_grace_ms;/* 0: forever                      */
+    uint32_t keepalive_min_time_ms;      /* 0: 5 minutes (enforcement)      */
+    uint8_t keepalive_permit_without_stream; /* enforcement: PINGs with no  */
+                                         /* stream are fine (default no)   */
+} lwg_server_opts;
 
 /** A service: its handlers (generated per .proto service). */
 typedef struct lwg_service {
@@ -35,16 +51,31 @@ typedef struct lwg_service {
 
 typedef struct lwg_server lwg_server;
 
+/* drain phases (double GOAWAY) */
+#define LWG_DRAIN_NONE  0
+#define LWG_DRAIN_PING  1  /* GOAWAY(2^31-1) sent, waiting for a PING ACK */
+#define LWG_DRAIN_FINAL 2  /* GOAWAY(last stream id) sent                */
+
 typedef struct lwg_server_conn {
-    lwg_h2_conn h2;
     lwg_link link;
     lwg_server *server;
     uint8_t in_use;
     uint8_t service_pending;
+    uint8_t kill;                   /* close the transport now             */
+    uint8_t drain;                  /* LWG_DRAIN_*                         */
+    uint8_t grace_set;
+    uint8_t idle_set;
     uint32_t now_ms;
+    uint32_t age_deadline_ms;       /* max_connection_age (jittered)       */
+    uint32_t idle_deadline_ms;      /* max_connection_idle (jittered)      */
+    uint32_t grace_deadline_ms;     /* drain: close after this             */
+    lwg_keepalive ka;
+    lwg_ping_policy pings;
+    lwg_h2_conn h2;                 /* last: large                         */
 } lwg_server_conn;
 
 struct lwg_server {
+    const lwg_server_opts *opts;    /* NULL: defaults                      */
     const lwg_service *services[LWG_MAX_SERVICES];
     size_t service_count;
     lwg_h2_settings settings;
@@ -59,6 +90,16 @@ struct lwg_server {
 /** Initialise (no I/O).  The server struct is large (connections and
  *  calls are inside it): place it statically. */
 void lwg_server_init(lwg_server *srv, void *user);
+
+/** Set options (kept by pointer; NULL: defaults).  Applies to connections
+ *  accepted afterwards. */
+void lwg_server_set_opts(lwg_server *srv, const lwg_server_opts *opts);
+
+/** Graceful stop: accept no more connections, send every connection a
+ *  GOAWAY (the double GOAWAY of A9), let calls in flight finish, and
+ *  close whatever is left grace_ms from now (0: close at once).
+ *  lwg_server_connections() reaches 0 when it is over. */
+void lwg_server_shutdown(lwg_server *srv, uint32_t grace_ms, uint32_t now_ms);
 
 /** Register a service (kept by pointer: must outlive the server).
  *  LWG_ENOMEM when LWG_MAX_SERVICES are registered. */

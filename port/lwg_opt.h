@@ -154,6 +154,14 @@
 #define LWG_MAX_STATUS_MESSAGE 128
 #endif
 
+/** Connections a channel keeps to its target: 2 lets calls already
+ *  running finish on a connection the server is draining (GOAWAY) while
+ *  new calls start on a fresh one; 1 saves a connection's RAM, and new
+ *  calls then wait for the old connection to drain. */
+#ifndef LWG_CHANNEL_CONNS
+#define LWG_CHANNEL_CONNS 2
+#endif
+
 /** Longest :authority a channel keeps ("host:port"). */
 #ifndef LWG_MAX_AUTHORITY
 #define LWG_MAX_AUTHORITY 64

@@ -65,6 +65,9 @@
 #if LWG_MAX_RECV_MESSAGE > 2147483647 || LWG_MAX_SEND_MESSAGE > 2147483647
 #error "gRPC messages are limited to 2^31-1 bytes here"
 #endif
+#if LWG_CHANNEL_CONNS < 1 || LWG_CHANNEL_CONNS > 8
+#error "LWG_CHANNEL_CONNS must be 1..8"
+#endif
 #if LWG_MAX_CONNECTIONS < 1
 #error "LWG_MAX_CONNECTIONS must be at least 1"
 #endif

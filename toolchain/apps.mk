@@ -29,7 +29,7 @@ $(APP_OBJ)/%.o: %.c
 $(APP_OBJ)/gen/%.o: $(GEN_C)/%.c
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
--include $(APP_RT_OBJS:.o=.d)
+-include $(APP_RT_OBJS:.o=.d) $(wildcard $(APP_OBJ)/tests/*/*.d $(APP_OBJ)/examples/*/*.d)
 
 INTEROP_PROTOS := grpc/testing/empty grpc/testing/messages grpc/testing/test
 INTEROP_GEN    := $(INTEROP_PROTOS:%=$(GEN_C)/%.pb.c)

@@ -79,10 +79,13 @@ int main(void)
     lwg_call_start(&channel, &call, &method, &opts, &cbs, NULL);
     lwg_call_send(&call, request, sizeof request);
     lwg_call_close_send(&call);
-    if (lwg_channel_wants_connect(&channel))
-        drive(lwg_channel_transport_up(&channel, lwg_port_now_ms()));
-    else
-        lwg_channel_connect_failed(&channel, LWG_EIO, lwg_port_now_ms());
+    {
+        const lwg_link *link = lwg_channel_connect(&channel, lwg_port_now_ms());
+        if (link != NULL)
+            drive(link);
+        lwg_channel_tick(&channel, lwg_port_now_ms());
+        size_sink += lwg_channel_next_timeout(&channel, lwg_port_now_ms());
+    }
     lwg_call_cancel(&call);
     return (int)(size_sink & 1u);
 }

@@ -180,6 +180,10 @@ typedef struct lwg_h2_callbacks {
     /** The ACK of our PING with this payload arrived. */
     void (*on_ping_ack)(lwg_h2_conn *c, const uint8_t opaque[8]);
 
+    /** The peer sent a PING (its ACK is already queued).  A server's
+     *  keepalive enforcement counts these (gRPC "ping strikes"). */
+    void (*on_ping)(lwg_h2_conn *c, const uint8_t opaque[8]);
+
     /** The peer's first SETTINGS arrived: the connection is usable. */
     void (*on_ready)(lwg_h2_conn *c);
 
@@ -290,6 +294,12 @@ struct lwg_h2_conn {
     /* our PING (keepalive builds on it) */
     uint8_t  ping_outstanding;
     uint8_t  ping_opaque[8];
+
+    /* HEADERS and DATA frames written so far (wraps).  A server's ping
+     * strikes reset whenever this moves (gRPC keepalive enforcement). */
+    uint32_t hd_frames_sent;
+    /* bytes received so far (wraps): keepalive measures from the last read */
+    uint32_t bytes_received;
 
     /* the peer's GOAWAY debug data (first LWG_GOAWAY_DEBUG_MAX bytes) */
     uint16_t goaway_debug_len;

@@ -439,6 +439,8 @@ static int frame_end(lwg_h2_conn *c)
         p = lwg_h2_tx_reserve(c, 17);
         if (p != NULL)
             lwg_h2_tx_commit(c, (size_t)lwg_h2_write_ping(p, lwg_h2_tx_end(c), c->rx_ctl, 1));
+        if (c->cb && c->cb->on_ping)
+            c->cb->on_ping(c, c->rx_ctl);
         return 0;
     case LWG_H2_RST_STREAM:
         if (lwg_h2_stream_classify(c, fh->stream_id, &st) == LWG_H2_SID_LIVE) {
@@ -469,6 +471,7 @@ int lwg_h2_recv(lwg_h2_conn *c, const uint8_t *data, size_t len, uint32_t now_ms
     (void)now_ms;
     if (c->fatal)
         return LWG_ECONN;
+    c->bytes_received += (uint32_t)len;
     while (used < len) {
         const uint8_t *p = data + used;
         size_t n = len - used;

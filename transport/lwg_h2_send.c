@@ -230,6 +230,7 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     }
     lwg_h2_tx_commit(c, frame_header_block(start, blen, maxf, st->id,
                                            end_stream ? LWG_H2_FLAG_END_STREAM : 0));
+    c->hd_frames_sent++;
     st->want_send = 0;
     if (end_stream)
         lwg_h2_stream_local_end(c, st);
@@ -265,6 +266,7 @@ static size_t data_allowance(const lwg_h2_conn *c, const lwg_h2_stream *st)
 static void data_frame_done(lwg_h2_conn *c, lwg_h2_stream *st, size_t n,
                             int end_stream)
 {
+    c->hd_frames_sent++;
     c->conn_send_window -= (int32_t)n;
     st->send_window -= (int32_t)n;
     if (end_stream)

@@ -38,12 +38,13 @@ typedef struct lwg_posix_io {
     uint8_t rx[LWG_POSIX_RX_BUF];
 } lwg_posix_io;
 
-/** A channel driven over TCP to host:port. */
+/** A channel driven over TCP to host:port (one socket per connection
+ *  slot of the channel). */
 typedef struct lwg_posix_client {
     lwg_channel *channel;
     char host[256];
     char port[8];
-    lwg_posix_io io;
+    lwg_posix_io io[LWG_CHANNEL_CONNS];
 } lwg_posix_client;
 
 /** A server listening on TCP. */
@@ -69,7 +70,7 @@ int lwg_posix_server_listen(lwg_posix_server *ps, lwg_server *srv,
 /** Close the listening socket and every connection. */
 void lwg_posix_server_close(lwg_posix_server *ps);
 
-/** Close the client's connection (its calls fail UNAVAILABLE). */
+/** Close the client's connections (their calls fail UNAVAILABLE). */
 void lwg_posix_client_close(lwg_posix_client *pc);
 
 /** One pass: wait up to max_wait_ms (or less, as timers require) for

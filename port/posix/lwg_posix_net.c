@@ -152,9 +152,15 @@ static void io_pump(lwg_posix_io *io, short revents)
 /* After events: timers, output, close when the link is finished. */
 static void io_after(lwg_posix_io *io)
 {
-    if (io->fd < 0 || io->connecting)
+    if (io->fd < 0)
         return;
     io->link->ops->tick(io->link->ctx, lwg_port_now_ms());
+    if (io->connecting) {
+        /* the link decides how long a connect may take */
+        if (io->link->ops->wants_close(io->link->ctx))
+            io_close(io, LWG_ETIMEOUT);
+        return;
+    }
     if (io->rx_len > 0 && io_feed(io) < 0) {
         (void)io_flush(io);
         io_close(io, LWG_ECONN);
@@ -164,7 +170,9 @@ static void io_after(lwg_posix_io *io)
         io_close(io, LWG_EIO);
         return;
     }
-    if (!io->want_write && io->link->ops->wants_close(io->link->ctx))
+    /* graceful closes come once output is flushed; a dead peer (keepalive)
+     * or a drain grace that ran out closes with output still pending */
+    if (io->link->ops->wants_close(io->link->ctx))
         io_close(io, LWG_OK);
 }
 
@@ -192,59 +200,59 @@ int lwg_posix_client_init(lwg_posix_client *pc, lwg_channel *ch, const char *hos
     pc->channel = ch;
     snprintf(pc->host, sizeof pc->host, "%s", host);
     snprintf(pc->port, sizeof pc->port, "%d", port);
-    io_reset(&pc->io);
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++)
+        io_reset(&pc->io[i]);
     return LWG_OK;
 }
 
+/* Open a socket for every connection the channel asks for. */
 static void client_connect(lwg_posix_client *pc)
 {
-    struct addrinfo hints, *res = NULL, *ai;
-    int fd = -1;
+    const lwg_link *link;
 
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(pc->host, pc->port, &hints, &res) != 0) {
-        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
-        return;
+    while ((link = lwg_channel_connect(pc->channel, lwg_port_now_ms())) != NULL) {
+        struct addrinfo hints, *res = NULL, *ai;
+        lwg_posix_io *io = NULL;
+        int fd = -1;
+
+        for (unsigned i = 0; i < LWG_CHANNEL_CONNS && io == NULL; i++)
+            if (pc->io[i].fd < 0)
+                io = &pc->io[i];
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        if (io != NULL && getaddrinfo(pc->host, pc->port, &hints, &res) == 0) {
+            for (ai = res; ai != NULL; ai = ai->ai_next) {
+                fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+                if (fd < 0)
+                    continue;
+                if (set_nonblocking(fd) == 0 &&
+                    (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS))
+                    break;
+                close(fd);
+                fd = -1;
+            }
+            freeaddrinfo(res);
+        }
+        if (fd < 0) {
+            link->ops->closed(link->ctx, LWG_EIO); /* a failed attempt */
+            return;
+        }
+        io_reset(io);
+        io->fd = fd;
+        io->connecting = 1;
+        io->link = link;
     }
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        if (set_nonblocking(fd) == 0 &&
-            (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS))
-            break;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
-        return;
-    }
-    pc->io.fd = fd;
-    pc->io.connecting = 1;
-    pc->io.link = lwg_channel_transport_up(pc->channel, lwg_port_now_ms());
 }
 
 void lwg_posix_client_close(lwg_posix_client *pc)
 {
-    if (pc->io.fd >= 0) {
-        (void)io_flush(&pc->io);
-        io_close(&pc->io, LWG_OK);
+    for (unsigned i = 0; i < LWG_CHANNEL_CONNS; i++) {
+        if (pc->io[i].fd >= 0) {
+            (void)io_flush(&pc->io[i]);
+            io_close(&pc->io[i], LWG_OK);
+        }
     }
-}
-
-/* A connect that fails after transport_up: report it as a connect failure
- * so waiting calls fail fast. */
-static void client_pump(lwg_posix_client *pc, short revents)
-{
-    int was_connecting = pc->io.connecting;
-
-    io_pump(&pc->io, revents);
-    if (was_connecting && pc->io.fd < 0)
-        lwg_channel_connect_failed(pc->channel, LWG_EIO, lwg_port_now_ms());
 }
 
 /* ---- server ------------------------------------------------------------- */
@@ -338,7 +346,6 @@ static void server_accept(lwg_posix_server *ps)
 /* What each pollfd entry is. */
 typedef struct poll_slot {
     lwg_posix_io *io;          /* a connection (client or server side)   */
-    lwg_posix_client *client;  /* set for a client's connection          */
     lwg_posix_server *listener;/* set for a listening socket             */
 } poll_slot;
 
@@ -359,20 +366,21 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
     uint32_t now = lwg_port_now_ms();
     int wait = max_wait_ms < 0 ? 0 : max_wait_ms;
 
-    for (size_t i = 0; i < n_clients; i++) {
-        lwg_posix_client *pc = clients[i];
-        if (pc->io.fd < 0 && lwg_channel_wants_connect(pc->channel))
-            client_connect(pc);
-    }
+    for (size_t i = 0; i < n_clients; i++)
+        client_connect(clients[i]);
     /* gather descriptors and the nearest timer */
     for (size_t i = 0; i < n_clients; i++) {
-        lwg_posix_io *io = &clients[i]->io;
-        /* without a transport the channel still has timers (deadlines) */
-        add_timer(lwg_channel_link(clients[i]->channel), now, &wait);
-        if (io->fd < 0 || n == MAX_POLL_FDS)
-            continue;
-        fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
-        slots[n++] = (poll_slot){ .io = io, .client = clients[i] };
+        lwg_posix_client *pc = clients[i];
+        uint32_t t = lwg_channel_next_timeout(pc->channel, now);
+        if (t < (uint32_t)wait)
+            wait = (int)t;
+        for (unsigned k = 0; k < LWG_CHANNEL_CONNS && n < MAX_POLL_FDS; k++) {
+            lwg_posix_io *io = &pc->io[k];
+            if (io->fd < 0)
+                continue;
+            fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
+            slots[n++] = (poll_slot){ .io = io };
+        }
     }
     for (size_t s = 0; s < n_servers; s++) {
         lwg_posix_server *ps = servers[s];
@@ -398,17 +406,14 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             continue;
         if (slots[i].listener)
             server_accept(slots[i].listener);
-        else if (slots[i].client)
-            client_pump(slots[i].client, fds[i].revents);
         else
             io_pump(slots[i].io, fds[i].revents);
     }
     for (size_t i = 0; i < n_clients; i++) {
         lwg_posix_client *pc = clients[i];
-        if (pc->io.fd >= 0)
-            io_after(&pc->io);
-        else
-            lwg_channel_link(pc->channel)->ops->tick(pc->channel, lwg_port_now_ms());
+        for (unsigned k = 0; k < LWG_CHANNEL_CONNS; k++)
+            io_after(&pc->io[k]);
+        lwg_channel_tick(pc->channel, lwg_port_now_ms());
     }
     for (size_t s = 0; s < n_servers; s++)
         for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)

@@ -31,12 +31,15 @@ static void move(const lwg_link *from, const lwg_link *to)
 static void pump(int rounds)
 {
     for (int i = 0; i < rounds; i++) {
-        if (cl == NULL && lwg_channel_wants_connect(&ch)) {
-            cl = lwg_channel_transport_up(&ch, lwg_port_now_ms());
-            sl = lwg_server_accept(&srv, lwg_port_now_ms());
+        if (cl == NULL) {
+            cl = lwg_channel_connect(&ch, lwg_port_now_ms());
+            if (cl != NULL)
+                sl = lwg_server_accept(&srv, lwg_port_now_ms());
         }
-        if (cl == NULL)
+        if (cl == NULL) {
+            lwg_channel_tick(&ch, lwg_port_now_ms());
             continue;
+        }
         move(cl, sl);
         move(sl, cl);
         cl->ops->tick(cl->ctx, lwg_port_now_ms());

@@ -16,6 +16,7 @@
 #define LWG_MAX_RECV_MESSAGE    512
 #define LWG_MAX_SEND_MESSAGE    512
 #define LWG_MAX_CONNECTIONS     1
+#define LWG_CHANNEL_CONNS       1
 #define LWG_GOAWAY_DEBUG_MAX    16
 #define LWG_RECENT_RESETS       2
 #endif
