@@ -261,16 +261,19 @@ void lwg_client_call_complete(lwg_call *call)
         call->cbs->on_status(call); /* the call is the application's now */
 }
 
-/* A call the server never saw: start it again, once. */
-int lwg_channel_retry(lwg_call *call)
+/* A call the server never saw: start it again.  A refused call is
+ * retried once; a call on a connection that never became ready was never
+ * sent anywhere, and simply waits for the next one. */
+static int requeue(lwg_call *call, int counts_as_retry)
 {
     lwg_channel *ch = call->owner;
 
-    if (call->retried || call->aborted || call->messages_out > 1 ||
+    if ((counts_as_retry && call->retried) || call->aborted || call->messages_out > 1 ||
         call->resp_phase != LWG_CALL_RESP_NONE || call->rx_len != 0 ||
         ch->state == LWG_CHANNEL_SHUTDOWN)
         return 0;
-    call->retried = 1;
+    if (counts_as_retry)
+        call->retried = 1;
     call->stream = NULL;
     call->conn = NULL;
     call->h2 = NULL;
@@ -282,6 +285,11 @@ int lwg_channel_retry(lwg_call *call)
     waiting_push(ch, call, 1);
     ch->service_pending = 1;
     return 1;
+}
+
+int lwg_channel_retry(lwg_call *call)
+{
+    return requeue(call, 1);
 }
 
 /* Deliver everything due: messages released, completions. */
@@ -563,7 +571,9 @@ static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how, uin
     st->user = NULL;
     if (call == NULL)
         return;
-    if (how == LWG_H2_CLOSE_REFUSED && lwg_channel_retry(call))
+    if (how == LWG_H2_CLOSE_REFUSED && requeue(call, 1))
+        return;
+    if (how == LWG_H2_CLOSE_CONN && !((lwg_channel_conn *)c->user)->was_ready && requeue(call, 0))
         return;
     lwg_client_call_stream_closed(call, how, code);
 }
