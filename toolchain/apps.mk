@@ -1,20 +1,54 @@
-# Programs built on the host runtime: generated nanopb code, the interop
-# binaries (gRPC's interop test programs), examples.  Included by the
-# top-level Makefile.
+# Programs built on the host runtime: generated code (nanopb +
+# protoc-gen-lwgrpc), the interop binaries (gRPC's interop test programs),
+# and later the examples.  Included by the top-level Makefile.
 #
-#   make interop   build/host/bin/interop_server, build/host/bin/interop_client
+#   make interop        build/host/bin/interop_{server,client}, run the matrix
 #
-# The interop binaries are test programs: they are built with AddressSanitizer
-# and UBSan so every run against a standard peer also checks memory safety.
+# The interop binaries are test programs: they are built with
+# AddressSanitizer and UBSan so every run against a standard peer also
+# checks memory safety.
 
-GEN_C      := build/gen/c
-PROTO_OPTS := $(wildcard proto/*/*.options proto/*/*/*.options proto/*/*/*/*.options)
+# ---- generated code ----------------------------------------------------------
+# A program lists its protos by path without ".proto", relative to the
+# proto root (proto/, or tests/gen/ for the generator's own test protos).
+# One protoc run turns <p>.proto into, under build/gen/c/:
+#   <p>.pb.{c,h}          nanopb: the messages
+#   <p>.lwgrpc.{c,h}      protoc-gen-lwgrpc: method descriptors, typed
+#                         asynchronous clients, the server's handler table
+#   <p>.lwgrpc_posix.h    typed blocking clients on the POSIX port
+# Generated files are never committed.
 
-# nanopb code for proto/<path>.proto -> build/gen/c/<path>.pb.{c,h}
-$(GEN_C)/%.pb.c $(GEN_C)/%.pb.h &: proto/%.proto $(PROTO_OPTS)
+GEN_C         := build/gen/c
+LWGRPC_PLUGIN := proto/protoc-gen-lwgrpc
+PROTO_ROOTS   := proto tests/gen
+PROTO_ALL     := $(foreach r,$(PROTO_ROOTS),$(wildcard $(r)/*.proto $(r)/*/*.proto \
+                   $(r)/*/*/*.proto $(r)/*/*/*/*.proto))
+PROTO_OPTS    := $(PROTO_ALL:.proto=.options)
+PROTO_OPTS    := $(wildcard $(PROTO_OPTS))
+GEN_SUFFIXES  := .pb.c .pb.h .lwgrpc.c .lwgrpc.h .lwgrpc_posix.h
+
+# $(call protoc_gen,ROOT,FILE.proto)
+protoc_gen = protoc -I$(1) --plugin=protoc-gen-lwgrpc=$(LWGRPC_PLUGIN) \
+             --nanopb_opt=-I$(1) --nanopb_out=$(GEN_C) \
+             --lwgrpc_opt=-I$(1) --lwgrpc_out=$(GEN_C) $(2)
+# $(call gen_files,PROTOS): every generated file of PROTOS
+gen_files = $(foreach p,$(1),$(addprefix $(GEN_C)/$(p),$(GEN_SUFFIXES)))
+# $(call gen_objs,PROTOS,OBJDIR): the objects of PROTOS' generated code
+gen_objs  = $(foreach p,$(1),$(2)/gen/$(p).pb.o $(2)/gen/$(p).lwgrpc.o)
+
+# (Any .proto or .options change regenerates: C names of imported types
+# come from the imported file and its options.)
+$(foreach s,$(GEN_SUFFIXES),$(GEN_C)/%$(s)) &: proto/%.proto $(PROTO_ALL) $(PROTO_OPTS) $(LWGRPC_PLUGIN)
 	@mkdir -p $(GEN_C)
-	protoc -Iproto --nanopb_opt=-Iproto --nanopb_out=$(GEN_C) $<
+	$(call protoc_gen,proto,$<)
+$(foreach s,$(GEN_SUFFIXES),$(GEN_C)/%$(s)) &: tests/gen/%.proto $(PROTO_ALL) $(PROTO_OPTS) $(LWGRPC_PLUGIN)
+	@mkdir -p $(GEN_C)
+	$(call protoc_gen,tests/gen,$<)
 
+.PHONY: gen
+gen: $(call gen_files,$(patsubst proto/%.proto,%,$(filter proto/%,$(PROTO_ALL))))
+
+# ---- test programs (ASan + UBSan) --------------------------------------------
 APP_BIN    := build/host/bin
 APP_OBJ    := build/host/app
 APP_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -29,15 +63,17 @@ $(APP_OBJ)/%.o: %.c
 $(APP_OBJ)/gen/%.o: $(GEN_C)/%.c
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
--include $(APP_RT_OBJS:.o=.d) $(wildcard $(APP_OBJ)/tests/*/*.d $(APP_OBJ)/examples/*/*.d)
+-include $(APP_RT_OBJS:.o=.d)
 
-INTEROP_PROTOS := grpc/testing/empty grpc/testing/messages grpc/testing/test
-INTEROP_GEN    := $(INTEROP_PROTOS:%=$(GEN_C)/%.pb.c)
-INTEROP_OBJS   := $(INTEROP_PROTOS:%=$(APP_OBJ)/gen/%.pb.o) $(APP_OBJ)/tests/interop/interop_common.o
-
-# generated headers must exist before the interop sources compile
-INTEROP_SRC_OBJS := $(addprefix $(APP_OBJ)/tests/interop/,interop_common.o interop_server.o interop_client.o)
-$(INTEROP_SRC_OBJS): $(INTEROP_GEN)
+# interop: grpc.testing, from the generated stubs
+INTEROP_PROTOS   := grpc/testing/empty grpc/testing/messages grpc/testing/test
+INTEROP_OBJS     := $(call gen_objs,$(INTEROP_PROTOS),$(APP_OBJ)) \
+                    $(APP_OBJ)/tests/interop/interop_common.o
+INTEROP_SRC_OBJS := $(addprefix $(APP_OBJ)/tests/interop/,interop_common.o interop_server.o \
+                      interop_client.o)
+# generated headers must exist before the sources that include them compile
+$(INTEROP_SRC_OBJS): $(call gen_files,$(INTEROP_PROTOS))
+-include $(INTEROP_SRC_OBJS:.o=.d)
 
 $(APP_BIN)/interop_server: $(APP_OBJ)/tests/interop/interop_server.o $(INTEROP_OBJS) $(APP_RT_OBJS)
 	@mkdir -p $(dir $@)

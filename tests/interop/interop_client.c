@@ -1,7 +1,8 @@
 /*
  * interop_client.c - gRPC's interop test client on lwgrpc (the client side
  * of grpc/grpc doc/interop-test-descriptions.md), on the POSIX port's
- * blocking API.
+ * blocking API through the typed wrappers protoc-gen-lwgrpc generates
+ * (grpc/testing/test.lwgrpc_posix.h).
  *
  *   interop_client --server_host=H --server_port=N --test_case=C
  *                  [--server_host_override=NAME]
@@ -13,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grpc/testing/test.lwgrpc_posix.h"
 #include "interop_common.h"
 #include "port/posix/lwg_posix.h"
+
+#define TS(m) grpc_testing_TestService_##m
 
 static lwg_channel channel;
 static lwg_posix_client client;
@@ -70,7 +74,7 @@ static int recv_streaming(size_t want)
     int r;
 
     interop_payload_in(&resp.payload, &body);
-    r = lwg_posix_call_recv_pb(&pcall, grpc_testing_StreamingOutputCallResponse_fields, &resp);
+    r = TS(FullDuplexCall_posix_recv)(&pcall, &resp); /* same response type for all */
     REQUIRE(r == LWG_OK, "no response (recv %d, status %s %s)", r,
             lwg_status_name(lwg_call_status(&pcall.call)), lwg_call_status_message(&pcall.call));
     REQUIRE(body.size == want, "response body %zu bytes, want %zu", body.size, want);
@@ -83,7 +87,7 @@ static int recv_streaming(size_t want)
 static int empty_unary(void)
 {
     grpc_testing_Empty req = grpc_testing_Empty_init_zero, resp = grpc_testing_Empty_init_zero;
-    int code = lwg_posix_unary(&pcall, &client, &interop_empty_call, NULL, &req, &resp);
+    int code = TS(EmptyCall)(&client, NULL, &req, &resp, &pcall);
 
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     return 0;
@@ -99,7 +103,7 @@ static int large_unary_with(const lwg_call_opts *opts)
 
     simple_request(&req, &out, 271828, 314159);
     interop_payload_in(&resp.payload, &in);
-    code = lwg_posix_unary(&pcall, &client, &interop_unary_call, opts, &req, &resp);
+    code = TS(UnaryCall)(&client, opts, &req, &resp, &pcall);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     REQUIRE(in.size == 314159, "response body %zu bytes, want 314159", in.size);
     REQUIRE(!in.nonzero, "response body is not all zeros");
@@ -117,20 +121,16 @@ static int client_streaming(void)
     grpc_testing_StreamingInputCallResponse resp = grpc_testing_StreamingInputCallResponse_init_zero;
     int code;
 
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_streaming_input_call, NULL) == LWG_OK,
-            "call start");
+    REQUIRE(TS(StreamingInputCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
     for (size_t i = 0; i < 4; i++) {
         grpc_testing_StreamingInputCallRequest req = grpc_testing_StreamingInputCallRequest_init_zero;
         interop_body_out out = { sizes[i] };
         req.has_payload = true;
         interop_payload_out(&req.payload, &out);
-        REQUIRE(lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingInputCallRequest_fields, &req) ==
-                    LWG_OK, "send %zu", i);
+        REQUIRE(TS(StreamingInputCall_posix_send)(&pcall, &req) == LWG_OK, "send %zu", i);
     }
-    lwg_posix_call_close_send(&pcall);
-    REQUIRE(lwg_posix_call_recv_pb(&pcall, grpc_testing_StreamingInputCallResponse_fields, &resp) ==
-                LWG_OK, "no response");
-    code = lwg_posix_call_finish(&pcall);
+    /* close our side, receive the response and the status */
+    code = TS(StreamingInputCall_posix_finish)(&pcall, &resp);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     REQUIRE(resp.aggregated_payload_size == 74922, "aggregated size %d, want 74922",
             (int)resp.aggregated_payload_size);
@@ -144,16 +144,14 @@ static int server_streaming(void)
     int code;
 
     streaming_request(&req, NULL, 0, sizes, 4);
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_streaming_output_call, NULL) == LWG_OK,
+    /* start, send the request, close our side */
+    REQUIRE(TS(StreamingOutputCall_posix_start)(&pcall, &client, NULL, &req) == LWG_OK,
             "call start");
-    REQUIRE(lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields, &req) ==
-                LWG_OK, "send");
-    lwg_posix_call_close_send(&pcall);
     for (size_t i = 0; i < 4; i++)
         if (recv_streaming((size_t)sizes[i]))
             return 1;
     REQUIRE(lwg_posix_call_recv(&pcall, NULL, 0, NULL) == LWG_ECLOSED, "more than 4 responses");
-    code = lwg_posix_call_finish(&pcall);
+    code = TS(StreamingOutputCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     return 0;
 }
@@ -164,20 +162,18 @@ static int ping_pong(void)
     static const size_t req_sizes[] = { 27182, 8, 1828, 45904 };
     int code;
 
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, NULL) == LWG_OK,
-            "call start");
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
     for (size_t i = 0; i < 4; i++) {
         grpc_testing_StreamingOutputCallRequest req;
         interop_body_out out;
         streaming_request(&req, &out, req_sizes[i], &resp_sizes[i], 1);
-        REQUIRE(lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields,
-                                       &req) == LWG_OK, "send %zu", i);
+        REQUIRE(TS(FullDuplexCall_posix_send)(&pcall, &req) == LWG_OK, "send %zu", i);
         if (recv_streaming((size_t)resp_sizes[i]))
             return 1;
     }
-    lwg_posix_call_close_send(&pcall);
+    TS(FullDuplexCall_posix_close_send)(&pcall);
     REQUIRE(lwg_posix_call_recv(&pcall, NULL, 0, NULL) == LWG_ECLOSED, "unexpected response");
-    code = lwg_posix_call_finish(&pcall);
+    code = TS(FullDuplexCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     return 0;
 }
@@ -186,11 +182,10 @@ static int empty_stream(void)
 {
     int code;
 
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, NULL) == LWG_OK,
-            "call start");
-    lwg_posix_call_close_send(&pcall);
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
+    TS(FullDuplexCall_posix_close_send)(&pcall);
     REQUIRE(lwg_posix_call_recv(&pcall, NULL, 0, NULL) == LWG_ECLOSED, "unexpected response");
-    code = lwg_posix_call_finish(&pcall);
+    code = TS(FullDuplexCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     return 0;
 }
@@ -243,14 +238,12 @@ static int custom_metadata(void)
     if (large_unary_with(&opts) || check_echo())
         return 1;
     streaming_request(&req, &out, 271828, &size, 1);
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, &opts) == LWG_OK,
-            "call start");
-    REQUIRE(lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields, &req) ==
-                LWG_OK, "send");
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, &opts) == LWG_OK, "call start");
+    REQUIRE(TS(FullDuplexCall_posix_send)(&pcall, &req) == LWG_OK, "send");
     if (recv_streaming(314159))
         return 1;
-    lwg_posix_call_close_send(&pcall);
-    code = lwg_posix_call_finish(&pcall);
+    TS(FullDuplexCall_posix_close_send)(&pcall);
+    code = TS(FullDuplexCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_OK);
     return check_echo();
 }
@@ -268,7 +261,7 @@ static int status_with(const char *message)
     req.has_response_status = true;
     req.response_status.code = 2;
     snprintf(req.response_status.message, sizeof req.response_status.message, "%s", message);
-    code = lwg_posix_unary(&pcall, &client, &interop_unary_call, NULL, &req, &resp);
+    code = TS(UnaryCall)(&client, NULL, &req, &resp, &pcall);
     REQUIRE_STATUS(code, LWG_STATUS_UNKNOWN);
     REQUIRE(strcmp(lwg_call_status_message(&pcall.call), message) == 0,
             "unary status message \"%s\"", lwg_call_status_message(&pcall.call));
@@ -277,11 +270,10 @@ static int status_with(const char *message)
     sreq.has_response_status = true;
     sreq.response_status.code = 2;
     snprintf(sreq.response_status.message, sizeof sreq.response_status.message, "%s", message);
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, NULL) == LWG_OK,
-            "call start");
-    lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields, &sreq);
-    lwg_posix_call_close_send(&pcall);
-    code = lwg_posix_call_finish(&pcall);
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
+    TS(FullDuplexCall_posix_send)(&pcall, &sreq);
+    TS(FullDuplexCall_posix_close_send)(&pcall);
+    code = TS(FullDuplexCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_UNKNOWN);
     REQUIRE(strcmp(lwg_call_status_message(&pcall.call), message) == 0,
             "streaming status message \"%s\"", lwg_call_status_message(&pcall.call));
@@ -299,31 +291,30 @@ static int special_status_message(void)
                        "\xf0\x9f\x98\x88\t\n");
 }
 
-static int unimplemented(const lwg_method *m)
+static int unimplemented_method(void)
 {
     grpc_testing_Empty req = grpc_testing_Empty_init_zero, resp = grpc_testing_Empty_init_zero;
-    int code = lwg_posix_unary(&pcall, &client, m, NULL, &req, &resp);
+    int code = TS(UnimplementedCall)(&client, NULL, &req, &resp, &pcall);
 
     REQUIRE_STATUS(code, LWG_STATUS_UNIMPLEMENTED);
     return 0;
 }
 
-static int unimplemented_method(void)
-{
-    return unimplemented(&interop_unimplemented_call);
-}
-
 static int unimplemented_service(void)
 {
-    return unimplemented(&interop_unimplemented_service_call);
+    grpc_testing_Empty req = grpc_testing_Empty_init_zero, resp = grpc_testing_Empty_init_zero;
+    int code = grpc_testing_UnimplementedService_UnimplementedCall(&client, NULL, &req, &resp,
+                                                                   &pcall);
+
+    REQUIRE_STATUS(code, LWG_STATUS_UNIMPLEMENTED);
+    return 0;
 }
 
 static int cancel_after_begin(void)
 {
     int code;
 
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_streaming_input_call, NULL) == LWG_OK,
-            "call start");
+    REQUIRE(TS(StreamingInputCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
     lwg_call_cancel(&pcall.call);
     code = lwg_posix_call_finish(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_CANCELLED);
@@ -338,10 +329,8 @@ static int cancel_after_first_response(void)
     int code;
 
     streaming_request(&req, &out, 27182, &size, 1);
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, NULL) == LWG_OK,
-            "call start");
-    REQUIRE(lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields, &req) ==
-                LWG_OK, "send");
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, NULL) == LWG_OK, "call start");
+    REQUIRE(TS(FullDuplexCall_posix_send)(&pcall, &req) == LWG_OK, "send");
     if (recv_streaming(31415))
         return 1;
     lwg_call_cancel(&pcall.call);
@@ -358,10 +347,9 @@ static int timeout_on_sleeping_server(void)
     int code;
 
     streaming_request(&req, &out, 27182, NULL, 0);
-    REQUIRE(lwg_posix_call_start(&pcall, &client, &interop_full_duplex_call, &opts) == LWG_OK,
-            "call start");
-    (void)lwg_posix_call_send_pb(&pcall, grpc_testing_StreamingOutputCallRequest_fields, &req);
-    code = lwg_posix_call_finish(&pcall);
+    REQUIRE(TS(FullDuplexCall_posix_start)(&pcall, &client, &opts) == LWG_OK, "call start");
+    (void)TS(FullDuplexCall_posix_send)(&pcall, &req);
+    code = TS(FullDuplexCall_posix_finish)(&pcall);
     REQUIRE_STATUS(code, LWG_STATUS_DEADLINE_EXCEEDED);
     return 0;
 }
@@ -378,7 +366,7 @@ static int pick_first_unary(void)
         simple_request(&req, &out, 0, 0);
         req.has_payload = false;
         req.fill_server_id = true;
-        code = lwg_posix_unary(&pcall, &client, &interop_unary_call, NULL, &req, &resp);
+        code = TS(UnaryCall)(&client, NULL, &req, &resp, &pcall);
         REQUIRE_STATUS(code, LWG_STATUS_OK);
         REQUIRE(resp.server_id[0] != '\0', "call %d: empty server_id", i);
         if (i == 0)

@@ -6,38 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS "/grpc.testing.TestService/"
-
-const lwg_method interop_empty_call = {
-    TS "EmptyCall", LWG_RPC_UNARY, grpc_testing_Empty_fields, grpc_testing_Empty_fields };
-const lwg_method interop_unary_call = {
-    TS "UnaryCall", LWG_RPC_UNARY, grpc_testing_SimpleRequest_fields,
-    grpc_testing_SimpleResponse_fields };
-const lwg_method interop_cacheable_unary_call = {
-    TS "CacheableUnaryCall", LWG_RPC_UNARY, grpc_testing_SimpleRequest_fields,
-    grpc_testing_SimpleResponse_fields };
-const lwg_method interop_streaming_output_call = {
-    TS "StreamingOutputCall", LWG_RPC_SERVER_STREAMING,
-    grpc_testing_StreamingOutputCallRequest_fields,
-    grpc_testing_StreamingOutputCallResponse_fields };
-const lwg_method interop_streaming_input_call = {
-    TS "StreamingInputCall", LWG_RPC_CLIENT_STREAMING,
-    grpc_testing_StreamingInputCallRequest_fields,
-    grpc_testing_StreamingInputCallResponse_fields };
-const lwg_method interop_full_duplex_call = {
-    TS "FullDuplexCall", LWG_RPC_BIDI_STREAMING,
-    grpc_testing_StreamingOutputCallRequest_fields,
-    grpc_testing_StreamingOutputCallResponse_fields };
-const lwg_method interop_half_duplex_call = {
-    TS "HalfDuplexCall", LWG_RPC_BIDI_STREAMING,
-    grpc_testing_StreamingOutputCallRequest_fields,
-    grpc_testing_StreamingOutputCallResponse_fields };
-const lwg_method interop_unimplemented_call = {
-    TS "UnimplementedCall", LWG_RPC_UNARY, grpc_testing_Empty_fields, grpc_testing_Empty_fields };
-const lwg_method interop_unimplemented_service_call = {
-    "/grpc.testing.UnimplementedService/UnimplementedCall", LWG_RPC_UNARY,
-    grpc_testing_Empty_fields, grpc_testing_Empty_fields };
-
 static bool encode_zeros(pb_ostream_t *s, const pb_field_t *f, void *const *arg)
 {
     static const uint8_t zeros[1024];

@@ -1,6 +1,6 @@
 /*
  * interop_common.h - what lwgrpc's interop_server and interop_client share:
- * the grpc.testing method descriptors, payload body callbacks (bodies are
+ * the generated grpc.testing stubs, payload body callbacks (bodies are
  * zeros and are never stored: written in chunks, counted when read), and
  * flag parsing in gRPC's interop style (--flag=value and --flag value).
  */
@@ -17,17 +17,9 @@
 #include "core/lwg_call.h"
 #include "grpc/testing/empty.pb.h"
 #include "grpc/testing/messages.pb.h"
-
-/* grpc.testing.TestService and UnimplementedService */
-extern const lwg_method interop_empty_call;
-extern const lwg_method interop_unary_call;
-extern const lwg_method interop_cacheable_unary_call;
-extern const lwg_method interop_streaming_output_call;
-extern const lwg_method interop_streaming_input_call;
-extern const lwg_method interop_full_duplex_call;
-extern const lwg_method interop_half_duplex_call;
-extern const lwg_method interop_unimplemented_call;
-extern const lwg_method interop_unimplemented_service_call;
+/* grpc.testing.TestService and UnimplementedService: method descriptors,
+ * typed clients and the server's handler table, by protoc-gen-lwgrpc */
+#include "grpc/testing/test.lwgrpc.h"
 
 /** A body to write: `size` zero bytes. */
 typedef struct interop_body_out {

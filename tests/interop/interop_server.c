@@ -7,9 +7,10 @@
  * Single-threaded and asynchronous, as a device would run it: handlers
  * never block.  Streaming responses wait for their interval_us with an
  * application timer (the poll timeout) and for room to send with
- * on_send_ready.  Every method echoes x-grpc-test-echo-initial in the
- * response headers and x-grpc-test-echo-trailing-bin in the trailers.
- * UnimplementedCall is missing on purpose.
+ * the _ready handlers.  Every method echoes x-grpc-test-echo-initial in
+ * the response headers and x-grpc-test-echo-trailing-bin in the trailers.
+ * UnimplementedCall is missing on purpose.  The handlers are those of the
+ * stubs protoc-gen-lwgrpc generates from proto/grpc/testing/test.proto.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -25,15 +26,15 @@
 /* What one call has to do. */
 typedef struct call_state {
     int in_use;
-    const lwg_method *method;
     /* echoed metadata (views into the call's md_in, valid for the call) */
     lwg_md echo_initial[1];
     size_t n_initial;
     lwg_md echo_trailing[1];
     size_t n_trailing;
-    /* unary */
-    grpc_testing_SimpleRequest unary_req;
-    int unary_have;
+    /* request payload bodies are counted, response bodies written, here:
+     * the unary response is encoded after its handler returned */
+    interop_body_in body_in;
+    interop_body_out body_out;
     /* client streaming */
     uint32_t aggregated;
     /* queued streaming responses: size and wait before each */
@@ -52,7 +53,10 @@ typedef struct call_state {
 static call_state states[LWG_MAX_SERVER_CALLS];
 static lwg_server server;
 static lwg_posix_server posix_server;
+static grpc_testing_TestService_server test_service;
 static volatile sig_atomic_t stop;
+
+#define TS(m) grpc_testing_TestService_##m##_method
 
 static call_state *state_of(lwg_call *call)
 {
@@ -65,7 +69,7 @@ static void finish(lwg_call *call, int code, const char *msg)
     lwg_call_finish(call, code, msg, s->echo_trailing, s->n_trailing);
 }
 
-/* ---- start: allocate state, echo initial metadata -------------------- */
+/* ---- every call: state, echoed initial metadata, payload callbacks ------ */
 
 static void on_start(lwg_call *call)
 {
@@ -85,7 +89,6 @@ static void on_start(lwg_call *call)
     }
     memset(s, 0, sizeof *s);
     s->in_use = 1;
-    s->method = call->method;
     call->user = s;
     v = lwg_metadata_get(lwg_call_metadata(call), "x-grpc-test-echo-initial", 24, &len);
     if (v != NULL) {
@@ -100,12 +103,71 @@ static void on_start(lwg_call *call)
     }
 }
 
+/* Requests with a payload count its body into the call's state. */
+static void prepare_request(lwg_call *call, void *req)
+{
+    call_state *s = state_of(call);
+    const lwg_method *m = call->method;
+
+    if (s == NULL)
+        return;
+    if (m == &TS(UnaryCall) || m == &TS(CacheableUnaryCall))
+        interop_payload_in(&((grpc_testing_SimpleRequest *)req)->payload, &s->body_in);
+    else if (m == &TS(StreamingInputCall))
+        interop_payload_in(&((grpc_testing_StreamingInputCallRequest *)req)->payload, &s->body_in);
+    else if (m == &TS(StreamingOutputCall) || m == &TS(FullDuplexCall) ||
+             m == &TS(HalfDuplexCall))
+        interop_payload_in(&((grpc_testing_StreamingOutputCallRequest *)req)->payload, &s->body_in);
+}
+
 static void on_done(lwg_call *call)
 {
     call_state *s = state_of(call);
     if (s)
         s->in_use = 0;
     call->user = NULL;
+}
+
+/* ---- unary ---------------------------------------------------------------- */
+
+/* The generated trampoline sends *resp and finishes OK when a handler
+ * returns LWG_STATUS_OK.  Trailing metadata to echo needs our own finish. */
+static int answer_ok(lwg_call *call, const struct pb_msgdesc_s *fields, const void *resp)
+{
+    if (state_of(call)->n_trailing == 0)
+        return LWG_STATUS_OK;
+    if (lwg_call_send_pb(call, fields, resp) != LWG_OK)
+        finish(call, LWG_STATUS_INTERNAL, "response does not fit");
+    else
+        finish(call, LWG_STATUS_OK, NULL);
+    return LWG_STATUS_ASYNC;
+}
+
+static int empty_call(lwg_call *call, const grpc_testing_Empty *req, grpc_testing_Empty *resp)
+{
+    (void)req;
+    return answer_ok(call, grpc_testing_Empty_fields, resp);
+}
+
+static int unary_call(lwg_call *call, const grpc_testing_SimpleRequest *req,
+                      grpc_testing_SimpleResponse *resp)
+{
+    call_state *s = state_of(call);
+
+    if (req->has_response_status && req->response_status.code != 0) {
+        finish(call, req->response_status.code, req->response_status.message);
+        return LWG_STATUS_ASYNC;
+    }
+    if (req->response_size > 0) {
+        s->body_out.size = (size_t)req->response_size;
+        resp->has_payload = true;
+        interop_payload_out(&resp->payload, &s->body_out);
+    }
+    if (req->fill_server_id)
+        snprintf(resp->server_id, sizeof resp->server_id, "%s", SERVER_ID);
+    if (req->fill_username)
+        resp->username[0] = '\0'; /* no authentication on this server */
+    return answer_ok(call, grpc_testing_SimpleResponse_fields, resp);
 }
 
 /* ---- streaming responses ------------------------------------------------ */
@@ -116,7 +178,6 @@ static void pump_queue(lwg_call *call, uint32_t now)
 
     while (s->q_count > 0) {
         grpc_testing_StreamingOutputCallResponse resp = grpc_testing_StreamingOutputCallResponse_init_zero;
-        interop_body_out body;
         int r;
 
         if (!s->head_timed) {
@@ -125,12 +186,13 @@ static void pump_queue(lwg_call *call, uint32_t now)
         }
         if (!lwg_time_reached(now, s->next_due_ms))
             return; /* the main loop's timer brings us back */
-        body.size = s->q_size[s->q_head];
+        s->body_out.size = s->q_size[s->q_head];
         resp.has_payload = true;
-        interop_payload_out(&resp.payload, &body);
-        r = lwg_call_send_pb(call, grpc_testing_StreamingOutputCallResponse_fields, &resp);
+        interop_payload_out(&resp.payload, &s->body_out);
+        /* the three streaming methods share this response type */
+        r = grpc_testing_TestService_FullDuplexCall_send_response(call, &resp);
         if (r == LWG_EAGAIN)
-            return; /* on_send_ready brings us back */
+            return; /* the _ready handler brings us back */
         if (r != LWG_OK)
             return;
         s->q_head = (s->q_head + 1) % MAX_QUEUED;
@@ -167,131 +229,91 @@ static int queue_request(lwg_call *call, const grpc_testing_StreamingOutputCallR
     return LWG_OK;
 }
 
-static void on_send_ready(lwg_call *call)
+static void send_ready(lwg_call *call)
 {
     if (state_of(call))
         pump_queue(call, lwg_port_now_ms());
 }
 
-/* ---- messages ------------------------------------------------------------ */
-
-static int on_message(lwg_call *call, const uint8_t *msg, size_t len)
+/* StreamingOutputCall: the one request says it all; finish once sent. */
+static void streaming_output_call(lwg_call *call, const grpc_testing_StreamingOutputCallRequest *req)
 {
     call_state *s = state_of(call);
-    const lwg_method *m = s->method;
 
-    if (m == &interop_empty_call) {
-        grpc_testing_Empty e;
-        if (lwg_call_decode_pb(msg, len, grpc_testing_Empty_fields, &e) != LWG_OK)
-            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad Empty");
+    if (queue_request(call, req) != LWG_OK) {
+        finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "too many queued responses");
+        return;
+    }
+    s->half_closed = 1;
+    pump_queue(call, lwg_port_now_ms());
+}
+
+/* FullDuplexCall: answer each request at once; HalfDuplexCall: hold the
+ * answers until the client half-closes. */
+static int duplex_message(lwg_call *call, const grpc_testing_StreamingOutputCallRequest *req)
+{
+    call_state *s = state_of(call);
+
+    if (queue_request(call, req) != LWG_OK) {
+        finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "too many queued responses");
         return LWG_OK;
     }
-    if (m == &interop_unary_call || m == &interop_cacheable_unary_call) {
-        interop_body_in body;
-        s->unary_req = (grpc_testing_SimpleRequest)grpc_testing_SimpleRequest_init_zero;
-        interop_payload_in(&s->unary_req.payload, &body);
-        if (lwg_call_decode_pb(msg, len, grpc_testing_SimpleRequest_fields, &s->unary_req) != LWG_OK)
-            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad SimpleRequest");
-        else
-            s->unary_have = 1;
-        return LWG_OK;
-    }
-    if (m == &interop_streaming_input_call) {
-        grpc_testing_StreamingInputCallRequest req = grpc_testing_StreamingInputCallRequest_init_zero;
-        interop_body_in body;
-        interop_payload_in(&req.payload, &body);
-        if (lwg_call_decode_pb(msg, len, grpc_testing_StreamingInputCallRequest_fields, &req) != LWG_OK)
-            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad StreamingInputCallRequest");
-        s->aggregated += (uint32_t)body.size;
-        return LWG_OK;
-    }
-    /* StreamingOutputCall, FullDuplexCall, HalfDuplexCall */
-    {
-        grpc_testing_StreamingOutputCallRequest req = grpc_testing_StreamingOutputCallRequest_init_zero;
-        interop_body_in body;
-        interop_payload_in(&req.payload, &body);
-        if (lwg_call_decode_pb(msg, len, grpc_testing_StreamingOutputCallRequest_fields, &req) != LWG_OK) {
-            finish(call, LWG_STATUS_INVALID_ARGUMENT, "bad StreamingOutputCallRequest");
-            return LWG_OK;
-        }
-        if (queue_request(call, &req) != LWG_OK) {
-            finish(call, LWG_STATUS_RESOURCE_EXHAUSTED, "too many queued responses");
-            return LWG_OK;
-        }
-        if (m == &interop_half_duplex_call)
-            s->hold_until_close = 1;
-        else
-            pump_queue(call, lwg_port_now_ms());
-    }
+    if (call->method == &TS(HalfDuplexCall))
+        s->hold_until_close = 1;
+    else
+        pump_queue(call, lwg_port_now_ms());
     return LWG_OK;
 }
 
-/* ---- half-close: unary answers, streams finish ---------------------------- */
-
-static void answer_unary(lwg_call *call)
+static void duplex_end(lwg_call *call)
 {
     call_state *s = state_of(call);
-    grpc_testing_SimpleRequest *req = &s->unary_req;
-    grpc_testing_SimpleResponse resp = grpc_testing_SimpleResponse_init_zero;
-    interop_body_out body;
 
-    if (req->has_response_status && req->response_status.code != 0) {
-        finish(call, req->response_status.code, req->response_status.message);
-        return;
-    }
-    if (req->response_size > 0) {
-        body.size = (size_t)req->response_size;
-        resp.has_payload = true;
-        interop_payload_out(&resp.payload, &body);
-    }
-    if (req->fill_server_id)
-        snprintf(resp.server_id, sizeof resp.server_id, "%s", SERVER_ID);
-    if (req->fill_username)
-        resp.username[0] = '\0'; /* no authentication on this server */
-    if (lwg_call_send_pb(call, grpc_testing_SimpleResponse_fields, &resp) != LWG_OK) {
-        finish(call, LWG_STATUS_INTERNAL, "response does not fit");
-        return;
-    }
+    s->half_closed = 1;
+    s->hold_until_close = 0;
+    pump_queue(call, lwg_port_now_ms());
+}
+
+/* ---- client streaming ------------------------------------------------------ */
+
+static int streaming_input_message(lwg_call *call, const grpc_testing_StreamingInputCallRequest *req)
+{
+    call_state *s = state_of(call);
+
+    (void)req;
+    s->aggregated += (uint32_t)s->body_in.size;
+    return LWG_OK;
+}
+
+static void streaming_input_end(lwg_call *call)
+{
+    call_state *s = state_of(call);
+    grpc_testing_StreamingInputCallResponse resp = grpc_testing_StreamingInputCallResponse_init_zero;
+
+    resp.aggregated_payload_size = (int32_t)s->aggregated;
+    grpc_testing_TestService_StreamingInputCall_send_response(call, &resp);
     finish(call, LWG_STATUS_OK, NULL);
 }
 
-static void on_half_close(lwg_call *call)
-{
-    call_state *s = state_of(call);
-    const lwg_method *m = s->method;
-
-    if (m == &interop_empty_call) {
-        grpc_testing_Empty e = grpc_testing_Empty_init_zero;
-        lwg_call_send_pb(call, grpc_testing_Empty_fields, &e);
-        finish(call, LWG_STATUS_OK, NULL);
-    } else if (m == &interop_unary_call || m == &interop_cacheable_unary_call) {
-        answer_unary(call);
-    } else if (m == &interop_streaming_input_call) {
-        grpc_testing_StreamingInputCallResponse resp = grpc_testing_StreamingInputCallResponse_init_zero;
-        resp.aggregated_payload_size = (int32_t)s->aggregated;
-        lwg_call_send_pb(call, grpc_testing_StreamingInputCallResponse_fields, &resp);
-        finish(call, LWG_STATUS_OK, NULL);
-    } else {
-        s->half_closed = 1;
-        s->hold_until_close = 0;
-        pump_queue(call, lwg_port_now_ms());
-    }
-}
-
-#define HANDLER(m) { &m, on_start, on_message, on_half_close, on_send_ready, on_done, NULL }
-
-static const lwg_handler handlers[] = {
-    HANDLER(interop_empty_call),
-    HANDLER(interop_unary_call),
-    HANDLER(interop_cacheable_unary_call),
-    HANDLER(interop_streaming_output_call),
-    HANDLER(interop_streaming_input_call),
-    HANDLER(interop_full_duplex_call),
-    HANDLER(interop_half_duplex_call),
-    /* UnimplementedCall: missing on purpose */
+/* UnimplementedCall: missing on purpose (its callers get UNIMPLEMENTED). */
+static const grpc_testing_TestService_impl test_impl = {
+    .on_start = on_start,
+    .prepare_request = prepare_request,
+    .on_done = on_done,
+    .EmptyCall = empty_call,
+    .UnaryCall = unary_call,
+    .CacheableUnaryCall = unary_call,
+    .StreamingOutputCall = streaming_output_call,
+    .StreamingOutputCall_ready = send_ready,
+    .StreamingInputCall_message = streaming_input_message,
+    .StreamingInputCall_end = streaming_input_end,
+    .FullDuplexCall_message = duplex_message,
+    .FullDuplexCall_end = duplex_end,
+    .FullDuplexCall_ready = send_ready,
+    .HalfDuplexCall_message = duplex_message,
+    .HalfDuplexCall_end = duplex_end,
+    .HalfDuplexCall_ready = send_ready,
 };
-static const lwg_service test_service = {
-    "grpc.testing.TestService", handlers, sizeof handlers / sizeof handlers[0] };
 
 /* ---- main loop ----------------------------------------------------------------- */
 
@@ -334,7 +356,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
     lwg_server_init(&server, NULL);
-    lwg_server_add_service(&server, &test_service);
+    grpc_testing_TestService_register(&server, &test_service, &test_impl);
     if (lwg_posix_server_listen(&posix_server, &server, host, (int)port) != LWG_OK) {
         fprintf(stderr, "interop_server: cannot listen on port %ld\n", port);
         return 1;
