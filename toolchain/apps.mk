@@ -1,10 +1,12 @@
 # Programs built on the host runtime: generated code (nanopb +
 # protoc-gen-lwgrpc), the interop binaries (gRPC's interop test programs),
-# and later the examples.  Included by the top-level Makefile.
+# the generator's end-to-end test, and later the examples.  Included by
+# the top-level Makefile.
 #
 #   make interop        build/host/bin/interop_{server,client}, run the matrix
+#   make gen-e2e        build/host/bin/gen_e2e (tests/check_gen_e2e.sh runs it)
 #
-# The interop binaries are test programs: they are built with
+# The interop binaries and gen_e2e are test programs: they are built with
 # AddressSanitizer and UBSan so every run against a standard peer also
 # checks memory safety.
 
@@ -86,3 +88,14 @@ $(APP_BIN)/interop_client: $(APP_OBJ)/tests/interop/interop_client.o $(INTEROP_O
 interop-bins: $(APP_BIN)/interop_server $(APP_BIN)/interop_client
 interop: interop-bins
 	tests/interop/run_matrix.py
+
+# gen_e2e: the generator's edge-case protos, a call of each kind
+GEN_E2E_PROTOS := edge_common edge mangled
+$(APP_OBJ)/tests/gen/gen_e2e.o: $(call gen_files,$(GEN_E2E_PROTOS))
+-include $(APP_OBJ)/tests/gen/gen_e2e.d
+$(APP_BIN)/gen_e2e: $(APP_OBJ)/tests/gen/gen_e2e.o $(call gen_objs,$(GEN_E2E_PROTOS),$(APP_OBJ)) \
+                    $(APP_RT_OBJS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $(APP_SAN) $^ -lprotobuf-nanopb -o $@
+.PHONY: gen-e2e
+gen-e2e: $(APP_BIN)/gen_e2e
