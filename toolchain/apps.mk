@@ -1,14 +1,15 @@
 # Programs built on the host runtime: generated code (nanopb +
 # protoc-gen-lwgrpc), the interop binaries (gRPC's interop test programs),
-# the generator's end-to-end test, and later the examples.  Included by
-# the top-level Makefile.
+# the generator's end-to-end test and the examples.  Included by the
+# top-level Makefile.
 #
 #   make interop        build/host/bin/interop_{server,client}, run the matrix
+#   make examples       build/host/bin/{helloworld,route_guide}_{server,client}
 #   make gen-e2e        build/host/bin/gen_e2e (tests/check_gen_e2e.sh runs it)
 #
 # The interop binaries and gen_e2e are test programs: they are built with
 # AddressSanitizer and UBSan so every run against a standard peer also
-# checks memory safety.
+# checks memory safety.  The examples are normal -O2 programs.
 
 # ---- generated code ----------------------------------------------------------
 # A program lists its protos by path without ".proto", relative to the
@@ -99,3 +100,50 @@ $(APP_BIN)/gen_e2e: $(APP_OBJ)/tests/gen/gen_e2e.o $(call gen_objs,$(GEN_E2E_PRO
 	$(TEST_CC) $(APP_SAN) $^ -lprotobuf-nanopb -o $@
 .PHONY: gen-e2e
 gen-e2e: $(APP_BIN)/gen_e2e
+
+# ---- examples (-O2, no sanitizers) -------------------------------------------
+# Built with a device-sized sample config (examples/config/server: two
+# connections of eight streams, 2 KiB messages) to show it is enough.
+EX_CC      ?= gcc
+EX_CONFIG  ?= server
+EX_OBJ     := build/host/ex
+EX_CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Wshadow -Werror -D_GNU_SOURCE \
+              -I. -I$(GEN_C) -Iexamples/config/$(EX_CONFIG)
+EX_RT_OBJS := $(APP_RT_SRCS:%.c=$(EX_OBJ)/%.o)
+
+$(EX_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(EX_CC) $(EX_CFLAGS) -MMD -MP -c $< -o $@
+$(EX_OBJ)/gen/%.o: $(GEN_C)/%.c
+	@mkdir -p $(dir $@)
+	$(EX_CC) $(EX_CFLAGS) -MMD -MP -c $< -o $@
+-include $(EX_RT_OBJS:.o=.d)
+
+HELLO_PROTOS := helloworld/helloworld
+ROUTE_PROTOS := route_guide/route_guide
+HELLO_SRCS   := examples/helloworld/greeter_server.c examples/helloworld/greeter_client.c
+ROUTE_SRCS   := examples/route_guide/route_guide_server.c \
+                examples/route_guide/route_guide_client.c examples/route_guide/route_guide_db.c
+$(HELLO_SRCS:%.c=$(EX_OBJ)/%.o): $(call gen_files,$(HELLO_PROTOS))
+$(ROUTE_SRCS:%.c=$(EX_OBJ)/%.o): $(call gen_files,$(ROUTE_PROTOS))
+-include $(HELLO_SRCS:%.c=$(EX_OBJ)/%.d) $(ROUTE_SRCS:%.c=$(EX_OBJ)/%.d)
+
+# $(call ex_link,OBJS...)
+ex_link = @mkdir -p $(dir $@); $(EX_CC) $^ -lprotobuf-nanopb -lm -o $@
+
+HELLO_DEPS := $(call gen_objs,$(HELLO_PROTOS),$(EX_OBJ)) $(EX_RT_OBJS)
+ROUTE_DEPS := $(call gen_objs,$(ROUTE_PROTOS),$(EX_OBJ)) $(EX_OBJ)/examples/route_guide/route_guide_db.o \
+              $(EX_RT_OBJS)
+$(APP_BIN)/helloworld_server: $(EX_OBJ)/examples/helloworld/greeter_server.o $(HELLO_DEPS)
+	$(ex_link)
+$(APP_BIN)/helloworld_client: $(EX_OBJ)/examples/helloworld/greeter_client.o $(HELLO_DEPS)
+	$(ex_link)
+$(APP_BIN)/route_guide_server: $(EX_OBJ)/examples/route_guide/route_guide_server.o $(ROUTE_DEPS)
+	$(ex_link)
+$(APP_BIN)/route_guide_client: $(EX_OBJ)/examples/route_guide/route_guide_client.o $(ROUTE_DEPS)
+	$(ex_link)
+
+EXAMPLE_BINS := $(addprefix $(APP_BIN)/,helloworld_server helloworld_client \
+                  route_guide_server route_guide_client)
+.PHONY: examples
+examples: $(EXAMPLE_BINS)
