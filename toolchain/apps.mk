@@ -1,11 +1,12 @@
 # Programs built on the host runtime: generated code (nanopb +
 # protoc-gen-lwgrpc), the interop binaries (gRPC's interop test programs),
-# the generator's end-to-end test and the examples.  Included by the
-# top-level Makefile.
+# the generator's end-to-end test, the examples and the demo.  Included by
+# the top-level Makefile.
 #
 #   make interop        build/host/bin/interop_{server,client}, run the matrix
 #   make examples       build/host/bin/{helloworld,route_guide}_{server,client}
 #   make gen-e2e        build/host/bin/gen_e2e (tests/check_gen_e2e.sh runs it)
+#   make demo           examples/demo.sh: the route guide against grpcio
 #
 # The interop binaries and gen_e2e are test programs: they are built with
 # AddressSanitizer and UBSan so every run against a standard peer also
@@ -147,3 +148,7 @@ EXAMPLE_BINS := $(addprefix $(APP_BIN)/,helloworld_server helloworld_client \
                   route_guide_server route_guide_client)
 .PHONY: examples
 examples: $(EXAMPLE_BINS)
+
+# The README's first command: see examples/demo.sh
+demo:
+	@examples/demo.sh
