@@ -74,6 +74,26 @@ void lwg_call_abort(lwg_call *call, int code, const char *msg, uint32_t h2_code)
     }
 }
 
+/* The peer's input is unacceptable (bad message, too large, ...).  A
+ * client cancels (RST_STREAM(CANCEL)); a server answers with the status in
+ * trailers (Trailers-Only if nothing was sent), as gRPC servers do, drops
+ * whatever else arrives, and still tells its handler through on_done. */
+static void call_reject(lwg_call *call, int code, const char *msg)
+{
+    if (!call->is_server || call->stream == NULL || call->send_closed) {
+        lwg_call_abort(call, code, msg, LWG_H2_CANCEL);
+        return;
+    }
+    lwg_call_set_status(call, code, msg, strlen(msg));
+    call->rejected = 1;
+    call->tx_len = call->tx_off = 0; /* an unsent response is dropped */
+    call->trailers_out = NULL;
+    call->trailers_out_count = 0;
+    call->send_closed = 1;
+    call->end_pending = 1;
+    lwg_call_flush(call);
+}
+
 void lwg_call_stream_closed(lwg_call *call)
 {
     call->stream = NULL;
@@ -156,28 +176,32 @@ static int deliver(lwg_call *call, const uint8_t *msg, size_t len)
 /* Deliver complete messages; returns 0 when it must stop (held/aborted). */
 static void deliver_messages(lwg_call *call)
 {
-    while (!call->aborted && !call->rx_held && !call->completed && call->rx_len >= 5) {
+    if (call->rejected) { /* our answer is out: drop what still comes */
+        call->rx_off += call->rx_len;
+        call->rx_len = 0;
+        return;
+    }
+    while (!call->aborted && !call->rejected && !call->rx_held && !call->completed &&
+           call->rx_len >= 5) {
         const uint8_t *p = call->rx_buf + call->rx_off;
         uint32_t len = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
                        ((uint32_t)p[3] << 8) | p[4];
         int r;
 
         if (p[0] > 1) {
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "invalid message flags", LWG_H2_CANCEL);
+            call_reject(call, LWG_STATUS_INTERNAL, "invalid message flags");
             return;
         }
         if (p[0] == 1) {
             /* we accept only identity: a compressed message is an error */
-            lwg_call_abort(call,
-                           call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
+            call_reject(call, call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
                            call->encoding_unknown ? "compression not supported"
-                                                  : "compressed message without grpc-encoding",
-                           LWG_H2_CANCEL);
+                                                  : "compressed message without grpc-encoding");
             return;
         }
         if (len > call->max_recv) {
-            lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED,
-                           "received message larger than max", LWG_H2_CANCEL);
+            call_reject(call, LWG_STATUS_RESOURCE_EXHAUSTED,
+                           "received message larger than max");
             return;
         }
         if (call->rx_len < 5u + len)
@@ -186,15 +210,13 @@ static void deliver_messages(lwg_call *call)
         if (call->is_server && call->method && call->messages_in > 1 &&
             (call->method->kind == LWG_RPC_UNARY ||
              call->method->kind == LWG_RPC_SERVER_STREAMING)) {
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "too many requests for a unary request",
-                           LWG_H2_CANCEL);
+            call_reject(call, LWG_STATUS_INTERNAL, "too many requests for a unary request");
             return;
         }
         if (!call->is_server && call->messages_in > 1 &&
             (call->method->kind == LWG_RPC_UNARY ||
              call->method->kind == LWG_RPC_CLIENT_STREAMING)) {
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "too many responses for a unary response",
-                           LWG_H2_CANCEL);
+            call_reject(call, LWG_STATUS_INTERNAL, "too many responses for a unary response");
             return;
         }
         r = deliver(call, p + 5, len);
@@ -238,16 +260,14 @@ void lwg_call_service(lwg_call *call)
             if (call->messages_in == 0 && call->started && !call->send_closed &&
                 (call->method->kind == LWG_RPC_UNARY ||
                  call->method->kind == LWG_RPC_SERVER_STREAMING)) {
-                lwg_call_abort(call, LWG_STATUS_INTERNAL, "missing request message",
-                               LWG_H2_CANCEL);
+                call_reject(call, LWG_STATUS_INTERNAL, "missing request message");
             } else if (call->started && !call->send_closed && call->handler->on_half_close) {
                 call->handler->on_half_close(call);
             }
         } else if (call->remote_closed && !call->aborted && !call->rx_held &&
                    call->rx_len > 0 && !call->half_close_told) {
             call->half_close_told = 1;
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "stream ended inside a message",
-                           LWG_H2_CANCEL);
+            call_reject(call, LWG_STATUS_INTERNAL, "stream ended inside a message");
         }
         if (call->stream == NULL && (call->status_set || call->aborted))
             lwg_server_call_complete(call);

@@ -193,6 +193,7 @@ struct lwg_call {
     uint8_t completed;            /* on_status / on_done delivered         */
     uint8_t method_bad;           /* server: :method was not POST          */
     uint8_t aborted;              /* ended by an error: drop the rest      */
+    uint8_t rejected;             /* server: input refused, status sent    */
     uint8_t end_sent;             /* END_STREAM / trailers are out         */
     uint8_t half_close_told;      /* server: on_half_close delivered       */
     uint8_t encoding_unknown;     /* peer's grpc-encoding is not identity  */

@@ -33,7 +33,9 @@ $(TEST_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(TEST_RT_OBJS:.o=.d) $(TEST_FAKE_OBJS:.o=.d)
+-include $(TEST_RT_OBJS:.o=.d) $(TEST_FAKE_OBJS:.o=.d) $(TEST_POSIX_OBJS:.o=.d) \
+         $(UNIT_SRCS:tests/unit/%.c=$(TEST_BUILD)/obj/tests/unit/%.d) \
+         $(PEER_SRCS:tests/peer/%.c=$(TEST_BUILD)/obj/tests/peer/%.d)
 
 $(TEST_BUILD)/bin/test_%: $(TEST_BUILD)/obj/tests/unit/test_%.o $(TEST_RT_OBJS) $(TEST_FAKE_OBJS)
 	@mkdir -p $(dir $@)

@@ -56,18 +56,7 @@ MAX_CONNECTIONS = 64
 
 # Bugs in core/ found by these cases (reported, not fixed here).  A case
 # listed here still counts as failed.
-KNOWN_BUGS = {
-    "srv_oversized_request":
-        "server aborts with RST_STREAM(CANCEL) and no trailers: the peer sees "
-        "CANCELLED, not RESOURCE_EXHAUSTED (core/lwg_call.c deliver_messages -> "
-        "lwg_call_abort)",
-    "srv_compressed_without_encoding":
-        "server answers RST_STREAM(CANCEL), no grpc-status 13 (INTERNAL) trailers",
-    "srv_compressed_gzip":
-        "server answers RST_STREAM(CANCEL), no grpc-status 12 (UNIMPLEMENTED) trailers",
-    "srv_request_ends_inside_message":
-        "server answers RST_STREAM(CANCEL), no grpc-status 13 (INTERNAL) trailers",
-}
+KNOWN_BUGS = {}
 
 
 def log(*a):
