@@ -405,7 +405,7 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
         if (fds[i].revents == 0)
             continue;
         if (slots[i].listener)
-            server_accept(slots[i].listener);
+            continue; /* after the connections: slots closed now are free */
         else
             io_pump(slots[i].io, fds[i].revents);
     }
@@ -418,5 +418,8 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
     for (size_t s = 0; s < n_servers; s++)
         for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
             io_after(&servers[s]->conns[i]);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].listener && (fds[i].revents & POLLIN))
+            server_accept(slots[i].listener);
     return LWG_OK;
 }
