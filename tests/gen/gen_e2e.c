@@ -640,8 +640,16 @@ static void async_calls(void)
     in.value = 5;
     snprintf(in.text, sizeof in.text, "async");
     if (Alpha_Echo_start(&channel, &call, NULL, &async_cbs, &a) == LWG_OK &&
-        Alpha_Echo_send(&call, &in) == LWG_OK)
+        Alpha_Echo_send(&call, &in) == LWG_OK) {
+        /* the request is complete only at the half-close: no answer before */
+        lwg_posix_client *clients[1] = { &client };
+        uint32_t until = lwg_port_now_ms() + 200;
+        while (!a.done && !lwg_time_reached(lwg_port_now_ms(), until))
+            lwg_posix_poll(clients, 1, NULL, 0, 20);
+        check(!a.done && a.replies == 0, "a unary handler waits for the client's half-close",
+              "answered before it (done %d, replies %d)", a.done, a.replies);
         lwg_call_close_send(&call);
+    }
     async_wait(&a);
     check(a.done && lwg_call_status(&call) == LWG_STATUS_OK && a.replies == 1 && !a.bad &&
               strcmp(a.last.text, "async") == 0 && a.last.part.n == 10,

@@ -81,6 +81,17 @@ static const Alpha_impl *Alpha_impl_of(const lwg_call *call)
     return server->impl;
 }
 
+/* The call's slot for its request (server calls come from srv->calls). */
+static Alpha_request *Alpha_request_of(const lwg_call *call)
+{
+    Alpha_server *server = lwg_call_handler_data(call);
+    ptrdiff_t slot = call - server->srv->calls;
+
+    if (slot < 0 || (size_t)slot >= (size_t)LWG_MAX_SERVER_CALLS)
+        return NULL;
+    return &server->requests[slot];
+}
+
 static void Alpha_on_start(lwg_call *call)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
@@ -101,30 +112,52 @@ static void Alpha_on_done(lwg_call *call)
 static int Alpha_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
-    a_b_c_Outer_Inner req = a_b_c_Outer_Inner_init_zero;
+    Alpha_request *slot = Alpha_request_of(call);
+
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
+        return LWG_OK;
+    }
+    slot->Echo = (a_b_c_Outer_Inner)a_b_c_Outer_Inner_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Echo);
+    (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Echo);
+    return LWG_OK;
+}
+
+static void Alpha_Echo_on_half_close(lwg_call *call)
+{
+    const Alpha_impl *impl = Alpha_impl_of(call);
+    Alpha_request *slot = Alpha_request_of(call);
     Local resp = Local_init_zero;
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &req))
-        return LWG_OK;
-    lwgrpc_answer_unary(call, impl->Echo(call, &req, &resp),
+    lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_fields, &resp);
-    return LWG_OK;
 }
 
 /* Count (server streaming) */
 static int Alpha_Count_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
-    Local req = Local_init_zero;
+    Alpha_request *slot = Alpha_request_of(call);
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, Local_fields, &req))
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
-    impl->Count(call, &req);
+    }
+    slot->Count = (Local)Local_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Count);
+    (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Count);
     return LWG_OK;
+}
+
+static void Alpha_Count_on_half_close(lwg_call *call)
+{
+    const Alpha_impl *impl = Alpha_impl_of(call);
+    Alpha_request *slot = Alpha_request_of(call);
+
+    impl->Count(call, &slot->Count);
 }
 
 static void Alpha_Count_on_send_ready(lwg_call *call)
@@ -194,12 +227,13 @@ int Alpha_register(lwg_server *srv, Alpha_server *server, const Alpha_impl *impl
     size_t n = 0;
 
     server->impl = impl;
+    server->srv = srv;
     if (impl->Echo)
         server->handlers[n++] = (lwg_handler){
             .method = &Alpha_Echo_method,
             .on_start = Alpha_on_start,
             .on_message = Alpha_Echo_on_message,
-            .on_half_close = NULL,
+            .on_half_close = Alpha_Echo_on_half_close,
             .on_send_ready = NULL,
             .on_done = Alpha_on_done,
             .user = server,
@@ -209,7 +243,7 @@ int Alpha_register(lwg_server *srv, Alpha_server *server, const Alpha_impl *impl
             .method = &Alpha_Count_method,
             .on_start = Alpha_on_start,
             .on_message = Alpha_Count_on_message,
-            .on_half_close = NULL,
+            .on_half_close = Alpha_Count_on_half_close,
             .on_send_ready = Alpha_Count_on_send_ready,
             .on_done = Alpha_on_done,
             .user = server,
@@ -267,6 +301,17 @@ static const Beta_impl *Beta_impl_of(const lwg_call *call)
     return server->impl;
 }
 
+/* The call's slot for its request (server calls come from srv->calls). */
+static Beta_request *Beta_request_of(const lwg_call *call)
+{
+    Beta_server *server = lwg_call_handler_data(call);
+    ptrdiff_t slot = call - server->srv->calls;
+
+    if (slot < 0 || (size_t)slot >= (size_t)LWG_MAX_SERVER_CALLS)
+        return NULL;
+    return &server->requests[slot];
+}
+
 static void Beta_on_start(lwg_call *call)
 {
     const Beta_impl *impl = Beta_impl_of(call);
@@ -287,16 +332,27 @@ static void Beta_on_done(lwg_call *call)
 static int Beta_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Beta_impl *impl = Beta_impl_of(call);
-    Local req = Local_init_zero;
+    Beta_request *slot = Beta_request_of(call);
+
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
+        return LWG_OK;
+    }
+    slot->Echo = (Local)Local_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Echo);
+    (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Echo);
+    return LWG_OK;
+}
+
+static void Beta_Echo_on_half_close(lwg_call *call)
+{
+    const Beta_impl *impl = Beta_impl_of(call);
+    Beta_request *slot = Beta_request_of(call);
     Local_Part resp = Local_Part_init_zero;
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, Local_fields, &req))
-        return LWG_OK;
-    lwgrpc_answer_unary(call, impl->Echo(call, &req, &resp),
+    lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_Part_fields, &resp);
-    return LWG_OK;
 }
 
 /* Chat (client streaming) */
@@ -327,12 +383,13 @@ int Beta_register(lwg_server *srv, Beta_server *server, const Beta_impl *impl)
     size_t n = 0;
 
     server->impl = impl;
+    server->srv = srv;
     if (impl->Echo)
         server->handlers[n++] = (lwg_handler){
             .method = &Beta_Echo_method,
             .on_start = Beta_on_start,
             .on_message = Beta_Echo_on_message,
-            .on_half_close = NULL,
+            .on_half_close = Beta_Echo_on_half_close,
             .on_send_ready = NULL,
             .on_done = Beta_on_done,
             .user = server,

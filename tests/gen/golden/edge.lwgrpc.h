@@ -28,6 +28,7 @@
  *   P_S_register(srv, &server, &impl)      (lwg_server_add_service)
  * Handlers run inside the driver's pump and must not block.  Per kind:
  *   unary       int M(lwg_call *call, const Req *req, Resp *resp)
+ *       Called once the client has half-closed (the request is complete).
  *       Return a status code.  LWG_STATUS_OK: *resp is sent and the call
  *       finishes OK.  Another code: the call finishes with it (no
  *       message).  LWG_STATUS_ASYNC: you answer yourself, now or later,
@@ -35,7 +36,7 @@
  *       also the way to give a status message or trailing metadata.
  *   server streaming   void M(lwg_call *call, const Req *req)
  *                      void M_ready(lwg_call *call)          (optional)
- *       Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
+ *       M once the client has half-closed.  Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
  *       message was not taken: M_ready is called once it can be, go on
  *       from there.  End with lwg_call_finish().
  *   client streaming   int M_message(lwg_call *call, const Req *req)
@@ -61,11 +62,16 @@
  * callers get UNIMPLEMENTED.  Other NULL handlers are skipped.  A request
  * that does not decode ends the call INTERNAL.
  *
- * STACK: requests are decoded into structs on the stack of the generated
- * trampoline, so a handler runs with P_S_M_STACK bytes more stack below
- * it: sizeof the request struct, plus the response struct for unary.
- * nanopb callbacks of a unary response are called after the handler has
- * returned: their arguments must not point into the handler's stack.
+ * MEMORY: a unary or server-streaming request is decoded when it arrives
+ * and waits for the half-close in P_S_server.requests[], one P_S_request
+ * (a union of those request structs) per server call slot: RAM of
+ * LWG_MAX_SERVER_CALLS * sizeof(P_S_request) in the P_S_server.  A
+ * P_S_server serves one lwg_server.  Client-streaming and bidirectional
+ * requests are decoded into a struct on the generated trampoline's stack,
+ * and the unary response struct is on it too: a handler runs with
+ * P_S_M_STACK bytes more stack below it.  nanopb callbacks of a unary
+ * response are called after the handler has returned: their arguments
+ * must not point into the handler's stack.
  */
 #ifndef LWGRPC_EDGE_LWGRPC_H_INCLUDED
 #define LWGRPC_EDGE_LWGRPC_H_INCLUDED
@@ -128,7 +134,7 @@ static inline int Alpha_Echo_send_response(lwg_call *call, const Local *resp)
     return lwg_call_send_pb(call, Local_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define Alpha_Echo_STACK (sizeof(a_b_c_Outer_Inner) + sizeof(Local))
+#define Alpha_Echo_STACK (sizeof(Local))
 
 /* ---- Count: server streaming ------------------------------------------ */
 /* /Alpha/Count
@@ -164,7 +170,7 @@ static inline int Alpha_Count_send_response(lwg_call *call, const a_b_c_Outer_In
     return lwg_call_send_pb(call, a_b_c_Outer_Inner_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define Alpha_Count_STACK (sizeof(Local))
+#define Alpha_Count_STACK 0
 
 /* ---- Sum: client streaming -------------------------------------------- */
 /* /Alpha/Sum
@@ -257,14 +263,24 @@ typedef struct Alpha_impl {
     void (*Chat_ready)(lwg_call *call);
 } Alpha_impl;
 
-/** What the server keeps of Alpha: place it statically (RAM). */
+/** A unary or server-streaming request of Alpha, decoded, waiting
+ *  for the client's half-close. */
+typedef union Alpha_request {
+    a_b_c_Outer_Inner Echo;
+    Local Count;
+} Alpha_request;
+
+/** What the server keeps of Alpha: place it statically (RAM).
+ *  sizeof: mostly LWG_MAX_SERVER_CALLS * sizeof(Alpha_request). */
 typedef struct Alpha_server {
     const Alpha_impl *impl;
+    lwg_server *srv;
     lwg_handler handlers[4];
     lwg_service service;
+    Alpha_request requests[LWG_MAX_SERVER_CALLS]; /* by call slot */
 } Alpha_server;
 
-/** Serve Alpha on `srv` with `impl` (both kept by pointer: they must
+/** Serve Alpha on `srv` with `impl` (all kept by pointer: they must
  *  outlive the server).  LWG_OK, or LWG_ENOMEM when the server has
  *  LWG_MAX_SERVICES services already. */
 int Alpha_register(lwg_server *srv, Alpha_server *server, const Alpha_impl *impl);
@@ -309,7 +325,7 @@ static inline int Beta_Echo_send_response(lwg_call *call, const Local_Part *resp
     return lwg_call_send_pb(call, Local_Part_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define Beta_Echo_STACK (sizeof(Local) + sizeof(Local_Part))
+#define Beta_Echo_STACK (sizeof(Local_Part))
 
 /* ---- Chat: client streaming ------------------------------------------- */
 /* /Beta/Chat
@@ -359,14 +375,23 @@ typedef struct Beta_impl {
     void (*Chat_end)(lwg_call *call);
 } Beta_impl;
 
-/** What the server keeps of Beta: place it statically (RAM). */
+/** A unary or server-streaming request of Beta, decoded, waiting
+ *  for the client's half-close. */
+typedef union Beta_request {
+    Local Echo;
+} Beta_request;
+
+/** What the server keeps of Beta: place it statically (RAM).
+ *  sizeof: mostly LWG_MAX_SERVER_CALLS * sizeof(Beta_request). */
 typedef struct Beta_server {
     const Beta_impl *impl;
+    lwg_server *srv;
     lwg_handler handlers[2];
     lwg_service service;
+    Beta_request requests[LWG_MAX_SERVER_CALLS]; /* by call slot */
 } Beta_server;
 
-/** Serve Beta on `srv` with `impl` (both kept by pointer: they must
+/** Serve Beta on `srv` with `impl` (all kept by pointer: they must
  *  outlive the server).  LWG_OK, or LWG_ENOMEM when the server has
  *  LWG_MAX_SERVICES services already. */
 int Beta_register(lwg_server *srv, Beta_server *server, const Beta_impl *impl);

@@ -60,6 +60,17 @@ static const a_b_c_Deep_impl *a_b_c_Deep_impl_of(const lwg_call *call)
     return server->impl;
 }
 
+/* The call's slot for its request (server calls come from srv->calls). */
+static a_b_c_Deep_request *a_b_c_Deep_request_of(const lwg_call *call)
+{
+    a_b_c_Deep_server *server = lwg_call_handler_data(call);
+    ptrdiff_t slot = call - server->srv->calls;
+
+    if (slot < 0 || (size_t)slot >= (size_t)LWG_MAX_SERVER_CALLS)
+        return NULL;
+    return &server->requests[slot];
+}
+
 static void a_b_c_Deep_on_start(lwg_call *call)
 {
     const a_b_c_Deep_impl *impl = a_b_c_Deep_impl_of(call);
@@ -80,16 +91,27 @@ static void a_b_c_Deep_on_done(lwg_call *call)
 static int a_b_c_Deep_Twice_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const a_b_c_Deep_impl *impl = a_b_c_Deep_impl_of(call);
-    a_b_c_Outer_Inner req = a_b_c_Outer_Inner_init_zero;
+    a_b_c_Deep_request *slot = a_b_c_Deep_request_of(call);
+
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
+        return LWG_OK;
+    }
+    slot->Twice = (a_b_c_Outer_Inner)a_b_c_Outer_Inner_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Twice);
+    (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Twice);
+    return LWG_OK;
+}
+
+static void a_b_c_Deep_Twice_on_half_close(lwg_call *call)
+{
+    const a_b_c_Deep_impl *impl = a_b_c_Deep_impl_of(call);
+    a_b_c_Deep_request *slot = a_b_c_Deep_request_of(call);
     a_b_c_Shared resp = a_b_c_Shared_init_zero;
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &req))
-        return LWG_OK;
-    lwgrpc_answer_unary(call, impl->Twice(call, &req, &resp),
+    lwgrpc_answer_unary(call, impl->Twice(call, &slot->Twice, &resp),
                         a_b_c_Shared_fields, &resp);
-    return LWG_OK;
 }
 
 int a_b_c_Deep_register(lwg_server *srv, a_b_c_Deep_server *server,
@@ -98,12 +120,13 @@ int a_b_c_Deep_register(lwg_server *srv, a_b_c_Deep_server *server,
     size_t n = 0;
 
     server->impl = impl;
+    server->srv = srv;
     if (impl->Twice)
         server->handlers[n++] = (lwg_handler){
             .method = &a_b_c_Deep_Twice_method,
             .on_start = a_b_c_Deep_on_start,
             .on_message = a_b_c_Deep_Twice_on_message,
-            .on_half_close = NULL,
+            .on_half_close = a_b_c_Deep_Twice_on_half_close,
             .on_send_ready = NULL,
             .on_done = a_b_c_Deep_on_done,
             .user = server,

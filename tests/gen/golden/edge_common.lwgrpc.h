@@ -28,6 +28,7 @@
  *   P_S_register(srv, &server, &impl)      (lwg_server_add_service)
  * Handlers run inside the driver's pump and must not block.  Per kind:
  *   unary       int M(lwg_call *call, const Req *req, Resp *resp)
+ *       Called once the client has half-closed (the request is complete).
  *       Return a status code.  LWG_STATUS_OK: *resp is sent and the call
  *       finishes OK.  Another code: the call finishes with it (no
  *       message).  LWG_STATUS_ASYNC: you answer yourself, now or later,
@@ -35,7 +36,7 @@
  *       also the way to give a status message or trailing metadata.
  *   server streaming   void M(lwg_call *call, const Req *req)
  *                      void M_ready(lwg_call *call)          (optional)
- *       Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
+ *       M once the client has half-closed.  Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
  *       message was not taken: M_ready is called once it can be, go on
  *       from there.  End with lwg_call_finish().
  *   client streaming   int M_message(lwg_call *call, const Req *req)
@@ -61,11 +62,16 @@
  * callers get UNIMPLEMENTED.  Other NULL handlers are skipped.  A request
  * that does not decode ends the call INTERNAL.
  *
- * STACK: requests are decoded into structs on the stack of the generated
- * trampoline, so a handler runs with P_S_M_STACK bytes more stack below
- * it: sizeof the request struct, plus the response struct for unary.
- * nanopb callbacks of a unary response are called after the handler has
- * returned: their arguments must not point into the handler's stack.
+ * MEMORY: a unary or server-streaming request is decoded when it arrives
+ * and waits for the half-close in P_S_server.requests[], one P_S_request
+ * (a union of those request structs) per server call slot: RAM of
+ * LWG_MAX_SERVER_CALLS * sizeof(P_S_request) in the P_S_server.  A
+ * P_S_server serves one lwg_server.  Client-streaming and bidirectional
+ * requests are decoded into a struct on the generated trampoline's stack,
+ * and the unary response struct is on it too: a handler runs with
+ * P_S_M_STACK bytes more stack below it.  nanopb callbacks of a unary
+ * response are called after the handler has returned: their arguments
+ * must not point into the handler's stack.
  */
 #ifndef LWGRPC_EDGE_COMMON_LWGRPC_H_INCLUDED
 #define LWGRPC_EDGE_COMMON_LWGRPC_H_INCLUDED
@@ -129,7 +135,7 @@ static inline int a_b_c_Deep_Twice_send_response(lwg_call *call, const a_b_c_Sha
     return lwg_call_send_pb(call, a_b_c_Shared_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define a_b_c_Deep_Twice_STACK (sizeof(a_b_c_Outer_Inner) + sizeof(a_b_c_Shared))
+#define a_b_c_Deep_Twice_STACK (sizeof(a_b_c_Shared))
 
 /* ---- server: a.b.c.Deep ----------------------------------------------- */
 /** Handlers of a.b.c.Deep (see the top of this file).  Place it const. */
@@ -141,14 +147,23 @@ typedef struct a_b_c_Deep_impl {
     int (*Twice)(lwg_call *call, const a_b_c_Outer_Inner *req, a_b_c_Shared *resp);
 } a_b_c_Deep_impl;
 
-/** What the server keeps of a.b.c.Deep: place it statically (RAM). */
+/** A unary or server-streaming request of a.b.c.Deep, decoded, waiting
+ *  for the client's half-close. */
+typedef union a_b_c_Deep_request {
+    a_b_c_Outer_Inner Twice;
+} a_b_c_Deep_request;
+
+/** What the server keeps of a.b.c.Deep: place it statically (RAM).
+ *  sizeof: mostly LWG_MAX_SERVER_CALLS * sizeof(a_b_c_Deep_request). */
 typedef struct a_b_c_Deep_server {
     const a_b_c_Deep_impl *impl;
+    lwg_server *srv;
     lwg_handler handlers[1];
     lwg_service service;
+    a_b_c_Deep_request requests[LWG_MAX_SERVER_CALLS]; /* by call slot */
 } a_b_c_Deep_server;
 
-/** Serve a.b.c.Deep on `srv` with `impl` (both kept by pointer: they must
+/** Serve a.b.c.Deep on `srv` with `impl` (all kept by pointer: they must
  *  outlive the server).  LWG_OK, or LWG_ENOMEM when the server has
  *  LWG_MAX_SERVICES services already. */
 int a_b_c_Deep_register(lwg_server *srv, a_b_c_Deep_server *server,

@@ -67,6 +67,17 @@ static const Strip_impl *Strip_impl_of(const lwg_call *call)
     return server->impl;
 }
 
+/* The call's slot for its request (server calls come from srv->calls). */
+static Strip_request *Strip_request_of(const lwg_call *call)
+{
+    Strip_server *server = lwg_call_handler_data(call);
+    ptrdiff_t slot = call - server->srv->calls;
+
+    if (slot < 0 || (size_t)slot >= (size_t)LWG_MAX_SERVER_CALLS)
+        return NULL;
+    return &server->requests[slot];
+}
+
 static void Strip_on_start(lwg_call *call)
 {
     const Strip_impl *impl = Strip_impl_of(call);
@@ -87,30 +98,52 @@ static void Strip_on_done(lwg_call *call)
 static int Strip_Get_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Strip_impl *impl = Strip_impl_of(call);
-    Req_Sub req = Req_Sub_init_zero;
+    Strip_request *slot = Strip_request_of(call);
+
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
+        return LWG_OK;
+    }
+    slot->Get = (Req_Sub)Req_Sub_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Get);
+    (void)lwgrpc_decode_request(call, msg, len, Req_Sub_fields, &slot->Get);
+    return LWG_OK;
+}
+
+static void Strip_Get_on_half_close(lwg_call *call)
+{
+    const Strip_impl *impl = Strip_impl_of(call);
+    Strip_request *slot = Strip_request_of(call);
     Resp resp = Resp_init_zero;
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, Req_Sub_fields, &req))
-        return LWG_OK;
-    lwgrpc_answer_unary(call, impl->Get(call, &req, &resp),
+    lwgrpc_answer_unary(call, impl->Get(call, &slot->Get, &resp),
                         Resp_fields, &resp);
-    return LWG_OK;
 }
 
 /* Watch (server streaming) */
 static int Strip_Watch_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Strip_impl *impl = Strip_impl_of(call);
-    Req req = Req_init_zero;
+    Strip_request *slot = Strip_request_of(call);
 
-    if (impl->prepare_request)
-        impl->prepare_request(call, &req);
-    if (!lwgrpc_decode_request(call, msg, len, Req_fields, &req))
+    if (slot == NULL) {
+        (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
-    impl->Watch(call, &req);
+    }
+    slot->Watch = (Req)Req_init_zero;
+    if (impl->prepare_request)
+        impl->prepare_request(call, &slot->Watch);
+    (void)lwgrpc_decode_request(call, msg, len, Req_fields, &slot->Watch);
     return LWG_OK;
+}
+
+static void Strip_Watch_on_half_close(lwg_call *call)
+{
+    const Strip_impl *impl = Strip_impl_of(call);
+    Strip_request *slot = Strip_request_of(call);
+
+    impl->Watch(call, &slot->Watch);
 }
 
 static void Strip_Watch_on_send_ready(lwg_call *call)
@@ -126,12 +159,13 @@ int Strip_register(lwg_server *srv, Strip_server *server, const Strip_impl *impl
     size_t n = 0;
 
     server->impl = impl;
+    server->srv = srv;
     if (impl->Get)
         server->handlers[n++] = (lwg_handler){
             .method = &Strip_Get_method,
             .on_start = Strip_on_start,
             .on_message = Strip_Get_on_message,
-            .on_half_close = NULL,
+            .on_half_close = Strip_Get_on_half_close,
             .on_send_ready = NULL,
             .on_done = Strip_on_done,
             .user = server,
@@ -141,7 +175,7 @@ int Strip_register(lwg_server *srv, Strip_server *server, const Strip_impl *impl
             .method = &Strip_Watch_method,
             .on_start = Strip_on_start,
             .on_message = Strip_Watch_on_message,
-            .on_half_close = NULL,
+            .on_half_close = Strip_Watch_on_half_close,
             .on_send_ready = Strip_Watch_on_send_ready,
             .on_done = Strip_on_done,
             .user = server,

@@ -28,6 +28,7 @@
  *   P_S_register(srv, &server, &impl)      (lwg_server_add_service)
  * Handlers run inside the driver's pump and must not block.  Per kind:
  *   unary       int M(lwg_call *call, const Req *req, Resp *resp)
+ *       Called once the client has half-closed (the request is complete).
  *       Return a status code.  LWG_STATUS_OK: *resp is sent and the call
  *       finishes OK.  Another code: the call finishes with it (no
  *       message).  LWG_STATUS_ASYNC: you answer yourself, now or later,
@@ -35,7 +36,7 @@
  *       also the way to give a status message or trailing metadata.
  *   server streaming   void M(lwg_call *call, const Req *req)
  *                      void M_ready(lwg_call *call)          (optional)
- *       Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
+ *       M once the client has half-closed.  Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
  *       message was not taken: M_ready is called once it can be, go on
  *       from there.  End with lwg_call_finish().
  *   client streaming   int M_message(lwg_call *call, const Req *req)
@@ -61,11 +62,16 @@
  * callers get UNIMPLEMENTED.  Other NULL handlers are skipped.  A request
  * that does not decode ends the call INTERNAL.
  *
- * STACK: requests are decoded into structs on the stack of the generated
- * trampoline, so a handler runs with P_S_M_STACK bytes more stack below
- * it: sizeof the request struct, plus the response struct for unary.
- * nanopb callbacks of a unary response are called after the handler has
- * returned: their arguments must not point into the handler's stack.
+ * MEMORY: a unary or server-streaming request is decoded when it arrives
+ * and waits for the half-close in P_S_server.requests[], one P_S_request
+ * (a union of those request structs) per server call slot: RAM of
+ * LWG_MAX_SERVER_CALLS * sizeof(P_S_request) in the P_S_server.  A
+ * P_S_server serves one lwg_server.  Client-streaming and bidirectional
+ * requests are decoded into a struct on the generated trampoline's stack,
+ * and the unary response struct is on it too: a handler runs with
+ * P_S_M_STACK bytes more stack below it.  nanopb callbacks of a unary
+ * response are called after the handler has returned: their arguments
+ * must not point into the handler's stack.
  */
 #ifndef LWGRPC_MANGLED_LWGRPC_H_INCLUDED
 #define LWGRPC_MANGLED_LWGRPC_H_INCLUDED
@@ -126,7 +132,7 @@ static inline int Strip_Get_send_response(lwg_call *call, const Resp *resp)
     return lwg_call_send_pb(call, Resp_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define Strip_Get_STACK (sizeof(Req_Sub) + sizeof(Resp))
+#define Strip_Get_STACK (sizeof(Resp))
 
 /* ---- Watch: server streaming ------------------------------------------ */
 /* /x.yy.zz.Strip/Watch
@@ -159,7 +165,7 @@ static inline int Strip_Watch_send_response(lwg_call *call, const Resp *resp)
     return lwg_call_send_pb(call, Resp_fields, resp);
 }
 /** Server: stack the trampoline adds below the handler. */
-#define Strip_Watch_STACK (sizeof(Req))
+#define Strip_Watch_STACK 0
 
 /* ---- server: x.yy.zz.Strip -------------------------------------------- */
 /** Handlers of x.yy.zz.Strip (see the top of this file).  Place it const. */
@@ -174,14 +180,24 @@ typedef struct Strip_impl {
     void (*Watch_ready)(lwg_call *call);
 } Strip_impl;
 
-/** What the server keeps of x.yy.zz.Strip: place it statically (RAM). */
+/** A unary or server-streaming request of x.yy.zz.Strip, decoded, waiting
+ *  for the client's half-close. */
+typedef union Strip_request {
+    Req_Sub Get;
+    Req Watch;
+} Strip_request;
+
+/** What the server keeps of x.yy.zz.Strip: place it statically (RAM).
+ *  sizeof: mostly LWG_MAX_SERVER_CALLS * sizeof(Strip_request). */
 typedef struct Strip_server {
     const Strip_impl *impl;
+    lwg_server *srv;
     lwg_handler handlers[2];
     lwg_service service;
+    Strip_request requests[LWG_MAX_SERVER_CALLS]; /* by call slot */
 } Strip_server;
 
-/** Serve x.yy.zz.Strip on `srv` with `impl` (both kept by pointer: they must
+/** Serve x.yy.zz.Strip on `srv` with `impl` (all kept by pointer: they must
  *  outlive the server).  LWG_OK, or LWG_ENOMEM when the server has
  *  LWG_MAX_SERVICES services already. */
 int Strip_register(lwg_server *srv, Strip_server *server, const Strip_impl *impl);
