@@ -16,6 +16,7 @@
  *   --max_connection_age_grace_ms=MS
  *   --shutdown_grace_ms=MS              on SIGTERM/SIGINT (default 2000)
  *   --wall_ms=MS                        exit after MS (default 300000)
+ *   --poll_ms=MS                        longest lwg_posix_poll() wait (200)
  *
  * OUTPUT (stdout, one line each, flushed)
  *   listening PORT
@@ -215,14 +216,14 @@ static int usage(void)
                     "  [--keepalive_timeout_ms=MS] [--keepalive_min_time_ms=MS]\n"
                     "  [--keepalive_permit_without_stream[=0|1]] [--max_connection_idle_ms=MS]\n"
                     "  [--max_connection_age_ms=MS] [--max_connection_age_grace_ms=MS]\n"
-                    "  [--shutdown_grace_ms=MS] [--wall_ms=MS]\n");
+                    "  [--shutdown_grace_ms=MS] [--wall_ms=MS] [--poll_ms=MS]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     lwg_posix_server *servers[1] = { &posix_server };
-    long port = 0, wall_ms = 300000, grace_ms = 2000;
+    long port = 0, wall_ms = 300000, grace_ms = 2000, poll_ms = 200;
     unsigned last_conns = 0;
     uint32_t t0, t_stop = 0;
     const char *v;
@@ -251,6 +252,8 @@ int main(int argc, char **argv)
             grace_ms = strtol(v, NULL, 10);
         else if ((v = opt(a, "--wall_ms=")) != NULL)
             wall_ms = strtol(v, NULL, 10);
+        else if ((v = opt(a, "--poll_ms=")) != NULL)
+            poll_ms = strtol(v, NULL, 10);
         else
             return usage();
     }
@@ -288,7 +291,7 @@ int main(int argc, char **argv)
             break;
         if (lwg_time_diff(now, t0) >= wall_ms)
             break;
-        lwg_posix_poll(NULL, 0, servers, 1, run_streams(t_stop ? 20 : 200));
+        lwg_posix_poll(NULL, 0, servers, 1, run_streams(t_stop ? 20 : (int)poll_ms));
     }
     lwg_posix_server_close(&posix_server);
     printf("served %lu\n", served);
