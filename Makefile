@@ -73,6 +73,7 @@ endif
         demo clean distclean interop h2peer
 all: lib
 lib: $(RT_LIB)
+include toolchain/mbedtls.mk
 
 $(RT_LIB): $(RT_OBJS)
 	@rm -f $@

@@ -173,6 +173,87 @@
 #define LWG_HEADER_SCRATCH 512
 #endif
 
+/* ---- TLS (transport/lwg_tls.h; mbedTLS built by toolchain/mbedtls.mk) -- */
+
+/** 1: build the TLS layer (transport/lwg_tls.c) and, with the Makefile,
+ *  mbedTLS from Debian's source package into $(BUILD)/libmbedtls_lwg.a.
+ *  0: no TLS code and no mbedTLS at all. */
+#ifndef LWG_TLS
+#define LWG_TLS 0
+#endif
+
+/** Which TLS roles the image needs: a device that only calls (or only
+ *  serves) leaves the other role's mbedTLS code out (3.5-4.5 KiB of
+ *  flash on Cortex-M4).  lwg_tls_config_init() refuses a role left out. */
+#ifndef LWG_TLS_CLIENT_ROLE
+#define LWG_TLS_CLIENT_ROLE 1
+#endif
+#ifndef LWG_TLS_SERVER_ROLE
+#define LWG_TLS_SERVER_ROLE 1
+#endif
+
+/** Bytes of the static arena every mbedTLS allocation comes from: the
+ *  parsed certificates and keys of the lwg_tls_config objects, plus per
+ *  open TLS connection its record buffers (LWG_TLS_RECORD_IN and _OUT,
+ *  plus ~2 KiB of overheads, cipher state and session) and, during the
+ *  handshake only, the handshake state and the peer's certificate chain
+ *  (3-7 KiB more).  The
+ *  measured peaks are in transport/lwg_tls.h; too small fails
+ *  connections cleanly (LWG_ENOMEM / "out of TLS memory"), never the
+ *  process. */
+#ifndef LWG_TLS_ARENA_SIZE
+#define LWG_TLS_ARENA_SIZE (64 * 1024)
+#endif
+
+/** Largest record payload we can receive (MBEDTLS_SSL_IN_CONTENT_LEN).
+ *  Peers send records up to 16384 bytes; a smaller value only works with
+ *  peers that honour the max_fragment_length extension a client asks for
+ *  (OpenSSL does; BoringSSL, i.e. gRPC C-core and grpcio, does not), and a
+ *  server cannot ask for it at all.  Keep 16384 unless every peer is
+ *  known.  Smaller values should be 512, 1024, 2048 or 4096. */
+#ifndef LWG_TLS_RECORD_IN
+#define LWG_TLS_RECORD_IN 16384
+#endif
+
+/** Largest record payload we send (MBEDTLS_SSL_OUT_CONTENT_LEN).  Any
+ *  size works with any peer; smaller saves arena RAM and costs 29 bytes
+ *  of record overhead per record. */
+#ifndef LWG_TLS_RECORD_OUT
+#define LWG_TLS_RECORD_OUT 4096
+#endif
+
+/** Bytes of ciphertext a connection holds for the driver (the view
+ *  output() returns).  At least one small record; one whole record
+ *  (LWG_TLS_RECORD_OUT + 29) lets each write become one record. */
+#ifndef LWG_TLS_TX_BUF
+#define LWG_TLS_TX_BUF (LWG_TLS_RECORD_OUT + 64)
+#endif
+
+/** Bytes of decrypted data a connection holds while the inner link
+ *  (HTTP/2) cannot take it yet. */
+#ifndef LWG_TLS_PLAIN_BUF
+#define LWG_TLS_PLAIN_BUF 1024
+#endif
+
+/** Bytes per connection keeping the verified peer's identity: subject DN
+ *  and DNS subject alternative names, as NUL-terminated strings.  What
+ *  does not fit is dropped (lwg_tls_peer_*() say so).  0: keep none. */
+#ifndef LWG_TLS_PEER_ID_MAX
+#define LWG_TLS_PEER_ID_MAX 256
+#endif
+
+/** A handshake not finished this long after the connection started fails
+ *  the connection ("handshake timeout").  0: no limit of our own. */
+#ifndef LWG_TLS_HANDSHAKE_TIMEOUT_MS
+#define LWG_TLS_HANDSHAKE_TIMEOUT_MS 10000
+#endif
+
+/** 1: mbedTLS keeps arena peak-use counters (MBEDTLS_MEMORY_DEBUG) and
+ *  lwg_tls_arena_stats() reports the peak.  For tests and sizing. */
+#ifndef LWG_TLS_ARENA_STATS
+#define LWG_TLS_ARENA_STATS 0
+#endif
+
 /* ---- diagnostics (all compile out when 0) ----------------------------- */
 
 /** 0: no logging code at all.  1: errors, 2: + warnings, 3: + info,

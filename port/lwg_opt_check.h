@@ -72,6 +72,36 @@
 #error "LWG_MAX_CONNECTIONS must be at least 1"
 #endif
 
+/* ---- TLS ---------------------------------------------------------------- */
+#if LWG_TLS != 0 && LWG_TLS != 1
+#error "LWG_TLS must be 0 or 1"
+#endif
+#if LWG_TLS
+/* the arena must at least hold one connection's two record buffers */
+#if LWG_TLS_ARENA_SIZE < LWG_TLS_RECORD_IN + LWG_TLS_RECORD_OUT + 4096
+#error "LWG_TLS_ARENA_SIZE must exceed LWG_TLS_RECORD_IN + LWG_TLS_RECORD_OUT by several KiB"
+#endif
+#if !LWG_TLS_CLIENT_ROLE && !LWG_TLS_SERVER_ROLE
+#error "LWG_TLS needs LWG_TLS_CLIENT_ROLE or LWG_TLS_SERVER_ROLE"
+#endif
+#if LWG_TLS_RECORD_IN < 512 || LWG_TLS_RECORD_IN > 16384
+#error "LWG_TLS_RECORD_IN must be 512..16384 (TLS record plaintext limit)"
+#endif
+#if LWG_TLS_RECORD_OUT < 512 || LWG_TLS_RECORD_OUT > 16384
+#error "LWG_TLS_RECORD_OUT must be 512..16384"
+#endif
+/* one alert or a small record (29 bytes of AEAD overhead + payload) */
+#if LWG_TLS_TX_BUF < 128
+#error "LWG_TLS_TX_BUF must be at least 128 bytes"
+#endif
+#if LWG_TLS_PLAIN_BUF < 16
+#error "LWG_TLS_PLAIN_BUF must be at least 16 bytes"
+#endif
+#if LWG_TLS_PEER_ID_MAX < 0
+#error "LWG_TLS_PEER_ID_MAX must not be negative"
+#endif
+#endif /* LWG_TLS */
+
 #if LWG_LOG_LEVEL < 0 || LWG_LOG_LEVEL > 4
 #error "LWG_LOG_LEVEL must be 0..4"
 #endif
