@@ -77,3 +77,6 @@ fuzz-smoke: fuzz-bins
 # ---- the whole test suite -------------------------------------------------
 test:
 	@tests/run_all.sh
+
+# ---- TLS unit tests (own build of the runtime with LWG_TLS 1 + mbedTLS) ----
+include toolchain/mbedtls_test.mk
