@@ -10,6 +10,9 @@
 #                                     lwgrpc_opts.h, or EXTRA_CFLAGS=
 #                                     -DLWG_TLS=1): `lib` then also builds
 #                                     libmbedtls_lwg.a; link both
+#   make tls-size TARGET=cortex-m4 CONFIG=server-tls
+#                                     flash/RAM of lwg_tls.o + the mbedTLS
+#                                     objects a TLS client and server pull in
 #
 # mbedTLS is compiled FROM DEBIAN'S SOURCE PACKAGE (build/deps/src/
 # mbedtls-*, fetched by `toolchain/deps.sh srcpkgs`) with OUR configuration
@@ -56,7 +59,7 @@ CFLAGS_RT += $(MBEDTLS_INC)
 lib: $(MBEDTLS_LIB)
 endif
 
-.PHONY: mbedtls
+.PHONY: mbedtls tls-size
 mbedtls: $(MBEDTLS_LIB)
 
 $(MBEDTLS_OBJDIR)/%.o: $(MBEDTLS_SRC)/library/%.c $(MBEDTLS_CFG) $(RT_FLAGS_FILE)
@@ -87,3 +90,39 @@ noheap-mbedtls:
 # The TLS sample configuration joins the matrix every target builds
 # (`make configs`, tests/run_all.sh).
 CONFIGS += server-tls
+
+# ---- size of the TLS layer -------------------------------------------------
+# toolchain/mbedtls_size.c links three minimal programs (see its header):
+# a TLS client, a TLS server (config + one connection each, pumped like a
+# driver does) and a baseline that pumps the same inner link without TLS.
+# image - baseline = lwg_tls + the mbedTLS objects it pulls in (flash) and
+# the arena + config + connection (RAM).  Results in
+# build/size/<target>/<config>/tls_sizes.txt.
+TLS_SIZE_DIR  := build/size/$(TARGET)/$(CONFIG)
+TLS_SIZE_IMGS := $(addprefix $(TLS_SIZE_DIR)/,tls_client.elf tls_server.elf tls_base.elf)
+$(TLS_SIZE_DIR)/tls_client.o: toolchain/mbedtls_size.c $(RT_FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RT) -DLWG_SIZE_TLS_CLIENT -c $< -o $@
+$(TLS_SIZE_DIR)/tls_server.o: toolchain/mbedtls_size.c $(RT_FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RT) -DLWG_SIZE_TLS_SERVER -c $< -o $@
+$(TLS_SIZE_DIR)/tls_base.o: toolchain/mbedtls_size.c $(RT_FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RT) -c $< -o $@
+$(TLS_SIZE_DIR)/tls_%.elf: $(TLS_SIZE_DIR)/tls_%.o $(RT_LIB) $(MBEDTLS_LIB)
+	$(CC) $(ARCH_CFLAGS) $< $(RT_LIB) $(MBEDTLS_LIB) $(SIZE_LDFLAGS) \
+	    -Wl,-Map=$(@:.elf=.map) -o $@
+tls-size: $(TLS_SIZE_IMGS)
+	@$(SIZE) $(TLS_SIZE_IMGS) | tee $(TLS_SIZE_DIR)/tls_sizes.txt | \
+	    awk '$$6 ~ /tls_base/ { bt = $$1; bd = $$2; bb = $$3 } \
+	         NR > 1 { t[NR] = $$1; d[NR] = $$2; b[NR] = $$3; f[NR] = $$6 } \
+	         END { for (i = 2; i <= 3; i++) \
+	             printf "%s: TLS flash %d bytes (text %d + data %d), RAM %d bytes (arena + config + connection)\n", \
+	                    f[i], t[i] - bt + d[i] - bd, t[i] - bt, d[i] - bd, d[i] - bd + b[i] - bb }' \
+	    | tee -a $(TLS_SIZE_DIR)/tls_sizes.txt
+	@for r in client server; do echo "tls_$$r.elf:"; \
+	    awk -f toolchain/mbedtls_size_map.awk $(TLS_SIZE_DIR)/tls_$$r.map; done \
+	    | tee -a $(TLS_SIZE_DIR)/tls_sizes.txt
+	@$(NM) -S -t d $(TLS_SIZE_DIR)/tls_server.elf | \
+	    awk '$$4 ~ /^(config|conn|tls_arena)$$/ { printf "  RAM %-10s %6d bytes\n", $$4, $$2 + 0 }' \
+	    | tee -a $(TLS_SIZE_DIR)/tls_sizes.txt
