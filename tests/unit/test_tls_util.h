@@ -24,7 +24,7 @@ typedef struct cert_file {
 static cert_file cert_files[CERT_FILES_MAX];
 static const char *certs_dir;
 
-static void certs_make(void)
+static inline void certs_make(void)
 {
     char cmd[512];
 
@@ -39,7 +39,7 @@ static void certs_make(void)
 }
 
 /* Contents of certs_dir/name (cached; the program's lifetime). */
-static const cert_file *cert(const char *name)
+static inline const cert_file *cert(const char *name)
 {
     char path[512];
     FILE *f;
@@ -74,14 +74,14 @@ static const cert_file *cert(const char *name)
     return &cert_files[i];
 }
 
-static int64_t wall_clock(void)
+static inline int64_t wall_clock(void)
 {
     return (int64_t)time(NULL);
 }
 
 /* A client config trusting `ca` (NULL: none), with an optional client
  * certificate `own` (+ ".key"). */
-static void client_config(lwg_tls_config *cfg, const char *ca, const char *own)
+static inline void client_config(lwg_tls_config *cfg, const char *ca, const char *own)
 {
     char pem[64], key[64];
 
@@ -101,7 +101,7 @@ static void client_config(lwg_tls_config *cfg, const char *ca, const char *own)
 
 /* A server config with certificate `own` (+ ".pem"/".key"), trusting
  * `ca` for client certificates (NULL: none), asking for them per `mode`. */
-static void server_config(lwg_tls_config *cfg, const char *own, const char *ca, int mode)
+static inline void server_config(lwg_tls_config *cfg, const char *own, const char *ca, int mode)
 {
     char pem[64], key[64];
 
@@ -119,7 +119,7 @@ static void server_config(lwg_tls_config *cfg, const char *own, const char *ca, 
 }
 
 /* Bytes and blocks allocated in the arena now. */
-static size_t arena_used(size_t *blocks)
+static inline size_t arena_used(size_t *blocks)
 {
     lwg_tls_arena_info a;
 
@@ -128,5 +128,90 @@ static size_t arena_used(size_t *blocks)
         *blocks = a.blocks;
     return a.used;
 }
+
+/* ---- an inner link standing in for HTTP/2: a source or an echo --------------- */
+
+#define INNER_OBUF 8192
+
+typedef struct inner {
+    int echo;                  /* input goes back out                   */
+    size_t accept_max;         /* take at most this per input() (0: all)*/
+    const uint8_t *src;        /* bytes to send                         */
+    size_t src_len, src_pos;
+    uint8_t obuf[INNER_OBUF];  /* output waiting                        */
+    size_t olen;
+    uint8_t *rx;               /* what came in                          */
+    size_t rx_cap, rx_len;
+    unsigned input_calls;
+    int want_close;
+    int closed_calls, closed_err;
+} inner;
+
+static inline int in_input(void *ctx, const uint8_t *d, size_t n, uint32_t now)
+{
+    inner *in = ctx;
+
+    (void)now;
+    in->input_calls++;
+    if (in->accept_max && n > in->accept_max)
+        n = in->accept_max;
+    if (in->echo && n > INNER_OBUF - in->olen)
+        n = INNER_OBUF - in->olen;
+    if (in->rx) {
+        if (n > in->rx_cap - in->rx_len)
+            return LWG_ECONN;
+        memcpy(in->rx + in->rx_len, d, n);
+        in->rx_len += n;
+    }
+    if (in->echo) {
+        memcpy(in->obuf + in->olen, d, n);
+        in->olen += n;
+    }
+    return (int)n;
+}
+
+static inline const uint8_t *in_output(void *ctx, size_t *len)
+{
+    inner *in = ctx;
+
+    if (in->src && in->src_pos < in->src_len && in->olen < INNER_OBUF) {
+        size_t k = in->src_len - in->src_pos;
+        if (k > INNER_OBUF - in->olen)
+            k = INNER_OBUF - in->olen;
+        memcpy(in->obuf + in->olen, in->src + in->src_pos, k);
+        in->olen += k;
+        in->src_pos += k;
+    }
+    *len = in->olen;
+    return in->obuf;
+}
+
+static inline void in_output_done(void *ctx, size_t n)
+{
+    inner *in = ctx;
+
+    memmove(in->obuf, in->obuf + n, in->olen - n);
+    in->olen -= n;
+}
+
+static inline void in_tick(void *ctx, uint32_t now) { (void)ctx; (void)now; }
+static inline uint32_t in_next_timeout(void *ctx, uint32_t now) { (void)ctx; (void)now; return LWG_NO_TIMEOUT; }
+
+static inline int in_wants_close(void *ctx)
+{
+    inner *in = ctx;
+    return in->want_close && in->olen == 0 && (!in->src || in->src_pos == in->src_len);
+}
+
+static inline void in_closed(void *ctx, int err)
+{
+    inner *in = ctx;
+    in->closed_calls++;
+    in->closed_err = err;
+}
+
+static const lwg_link_ops inner_ops __attribute__((unused)) = {
+    in_input, in_output, in_output_done, in_tick, in_next_timeout, in_wants_close, in_closed,
+};
 
 #endif /* TEST_TLS_UTIL_H */
