@@ -77,7 +77,9 @@ INTEROP_SRC_OBJS := $(addprefix $(APP_OBJ)/tests/interop/,interop_common.o inter
                       interop_client.o)
 # generated headers must exist before the sources that include them compile
 $(INTEROP_SRC_OBJS): $(call gen_files,$(INTEROP_PROTOS))
--include $(INTEROP_SRC_OBJS:.o=.d)
+# every object's header dependencies (a core/ or transport/ struct that
+# changes rebuilds the generated code that uses it)
+-include $(INTEROP_SRC_OBJS:.o=.d) $(patsubst %.o,%.d,$(call gen_objs,$(INTEROP_PROTOS),$(APP_OBJ)))
 
 $(APP_BIN)/interop_server: $(APP_OBJ)/tests/interop/interop_server.o $(INTEROP_OBJS) $(APP_RT_OBJS)
 	@mkdir -p $(dir $@)
@@ -94,7 +96,8 @@ interop: interop-bins
 # gen_e2e: the generator's edge-case protos, a call of each kind
 GEN_E2E_PROTOS := edge_common edge mangled
 $(APP_OBJ)/tests/gen/gen_e2e.o: $(call gen_files,$(GEN_E2E_PROTOS))
--include $(APP_OBJ)/tests/gen/gen_e2e.d
+-include $(APP_OBJ)/tests/gen/gen_e2e.d \
+         $(patsubst %.o,%.d,$(call gen_objs,$(GEN_E2E_PROTOS),$(APP_OBJ)))
 $(APP_BIN)/gen_e2e: $(APP_OBJ)/tests/gen/gen_e2e.o $(call gen_objs,$(GEN_E2E_PROTOS),$(APP_OBJ)) \
                     $(APP_RT_OBJS)
 	@mkdir -p $(dir $@)
@@ -127,7 +130,8 @@ ROUTE_SRCS   := examples/route_guide/route_guide_server.c \
                 examples/route_guide/route_guide_client.c examples/route_guide/route_guide_db.c
 $(HELLO_SRCS:%.c=$(EX_OBJ)/%.o): $(call gen_files,$(HELLO_PROTOS))
 $(ROUTE_SRCS:%.c=$(EX_OBJ)/%.o): $(call gen_files,$(ROUTE_PROTOS))
--include $(HELLO_SRCS:%.c=$(EX_OBJ)/%.d) $(ROUTE_SRCS:%.c=$(EX_OBJ)/%.d)
+-include $(HELLO_SRCS:%.c=$(EX_OBJ)/%.d) $(ROUTE_SRCS:%.c=$(EX_OBJ)/%.d) \
+         $(patsubst %.o,%.d,$(call gen_objs,$(HELLO_PROTOS) $(ROUTE_PROTOS),$(EX_OBJ)))
 
 # $(call ex_link,OBJS...)
 ex_link = @mkdir -p $(dir $@); $(EX_CC) $^ -lprotobuf-nanopb -lm -o $@
