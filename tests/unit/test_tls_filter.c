@@ -682,6 +682,67 @@ static void test_fail_tampered_record(void)
     check_arena_empty();
 }
 
+/* Every byte of the first flight of each side, flipped in turn: the
+ * receiver fails cleanly (or, for bytes it may ignore, goes on), never
+ * crashes (ASan/UBSan), and its inner link never sees a byte.  The
+ * configs are remade with the same seed each time, so both flights are
+ * the same bytes in every round. */
+static void flip_round(int into_server, size_t pos, size_t *flight_len)
+{
+    uint8_t flight[4096];
+    size_t n;
+    const uint8_t *p;
+    side *rx = into_server ? &srv : &cli;
+
+    fake_port_seed(42);
+    client_config(&ccfg, "ca_ec.pem", NULL);
+    server_config(&scfg, "server_ec", NULL, LWG_TLS_CLIENT_CERT_NONE);
+    sides_reset(100);
+    sides_start("localhost");
+    p = cli.outer->ops->output(cli.outer->ctx, &n);        /* ClientHello */
+    if (!into_server) {
+        /* the server answers the genuine one: its flight is mutated */
+        CHECK(srv.outer->ops->input(srv.outer->ctx, p, n, 0) == (int)n);
+        cli.outer->ops->output_done(cli.outer->ctx, n);
+        p = srv.outer->ops->output(srv.outer->ctx, &n);
+    }
+    CHECK(n > 0 && n <= sizeof flight);
+    *flight_len = n;
+    if (pos < n) {
+        memcpy(flight, p, n);
+        flight[pos] ^= 0x5a;
+        (void)rx->outer->ops->input(rx->outer->ctx, flight, n, 0);
+        pump(200, 0, 0);
+    }
+    CHECK_EQ(rx->in.input_calls, 0);
+    CHECK_EQ(rx->in.rx_len, 0);
+    side_close(&cli, LWG_OK);
+    side_close(&srv, LWG_OK);
+    configs_free();
+}
+
+static void test_flipped_bytes_in_the_first_flights(void)
+{
+    size_t n = 1, failed = 0;
+
+    size_t rounds = 0;
+
+    /* every byte of the ClientHello, every third of the server's flight
+     * (ServerHello, certificate chain, key exchange, hello done) */
+    for (int into_server = 1; into_server >= 0; into_server--) {
+        for (size_t pos = 0; pos < n; pos += into_server ? 1 : 3) {
+            flip_round(into_server, pos, &n);
+            failed += lwg_tls_error(into_server ? &srv.tls : &cli.tls, NULL) != 0;
+            rounds++;
+        }
+        n = 1;
+    }
+    printf("    %zu flipped flights, %zu refused\n", rounds, failed);
+    CHECK(failed > rounds / 2);
+    check_arena_empty();
+    fake_port_seed(0x12345678u);
+}
+
 /* ---- memory --------------------------------------------------------------------------- */
 
 static void test_config_errors(void)
@@ -1008,6 +1069,7 @@ int main(void)
     RUN(test_fail_plaintext_server);
     RUN(test_handshake_timeout);
     RUN(test_fail_tampered_record);
+    RUN(test_flipped_bytes_in_the_first_flights);
     RUN(test_config_errors);
     RUN(test_arena_exhaustion);
     RUN(test_arena_no_lasting_fragments);
