@@ -571,10 +571,18 @@ static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how, uin
     st->user = NULL;
     if (call == NULL)
         return;
+    /* refused by the server: retried once; never sent at all: it simply
+     * waits for the next connection */
     if (how == LWG_H2_CLOSE_REFUSED && requeue(call, 1))
         return;
+    if (how == LWG_H2_CLOSE_UNSENT && requeue(call, 0))
+        return;
+    /* calls go out before the server's SETTINGS arrive; on a connection
+     * that never got that far no gRPC server has taken them */
     if (how == LWG_H2_CLOSE_CONN && !((lwg_channel_conn *)c->user)->was_ready && requeue(call, 0))
         return;
+    if (how == LWG_H2_CLOSE_UNSENT)
+        how = LWG_H2_CLOSE_CONN;
     lwg_client_call_stream_closed(call, how, code);
 }
 

@@ -179,10 +179,6 @@ static uint32_t conn_timers(lwg_server_conn *sc, uint32_t now_ms)
         sc->kill = 1;
         return LWG_NO_TIMEOUT;
     }
-    if (sc->drain == LWG_DRAIN_PING && !sc->h2.ping_outstanding && !sc->ka.ping_outstanding) {
-        if (lwg_h2_submit_ping(&sc->h2, (const uint8_t *)DRAIN_PING_OPAQUE) != LWG_OK)
-            t = t < 10 ? t : 10;
-    }
     if (idle && sc->drain == LWG_DRAIN_NONE) {
         if (streams > 0) {
             sc->idle_set = 0;
@@ -208,6 +204,10 @@ static uint32_t conn_timers(lwg_server_conn *sc, uint32_t now_ms)
             start_drain(sc, "max_age", limit(o->max_connection_age_grace_ms), now_ms);
         else if ((uint32_t)left < t)
             t = (uint32_t)left;
+    }
+    if (sc->drain == LWG_DRAIN_PING && !sc->h2.ping_outstanding && !sc->ka.ping_outstanding) {
+        if (lwg_h2_submit_ping(&sc->h2, (const uint8_t *)DRAIN_PING_OPAQUE) != LWG_OK)
+            t = t < 10 ? t : 10;
     }
     if (sc->grace_set && sc->drain != LWG_DRAIN_NONE) {
         left = lwg_time_diff(sc->grace_deadline_ms, now_ms);

@@ -251,6 +251,7 @@ void lwg_server_call_stream_closed(lwg_call *call, unsigned how, uint32_t code)
         lwg_call_set_status(call, LWG_STATUS_CANCELLED, "cancelled by the client", 23);
         break;
     case LWG_H2_CLOSE_CONN:
+    case LWG_H2_CLOSE_UNSENT:
         call->aborted = 1;
         lwg_call_set_status(call, LWG_STATUS_UNAVAILABLE, "connection closed", 17);
         break;

@@ -102,6 +102,8 @@ typedef struct lwg_h2_stream {
     int32_t  send_window;   /* may go negative after a SETTINGS change */
     int32_t  recv_window;   /* what the peer may still send us */
     uint32_t recv_unacked;  /* consumed, not yet returned by WINDOW_UPDATE */
+    uint32_t tx_mark;       /* conn tx_written where our HEADERS began:   */
+                            /* nothing of the stream left if tx_sent <= it */
     void    *user;
 } lwg_h2_stream;
 
@@ -129,6 +131,9 @@ typedef struct lwg_h2_nv {
                                      above last-stream-id, or
                                      REFUSED_STREAM): safe to retry          */
 #define LWG_H2_CLOSE_CONN       4 /* the connection failed or closed         */
+#define LWG_H2_CLOSE_UNSENT     5 /* the connection closed before any byte
+                                     of this stream of ours left: it never
+                                     reached the peer                        */
 
 /** Events for the upper layer.  Any member may be NULL. */
 typedef struct lwg_h2_callbacks {
@@ -304,6 +309,10 @@ struct lwg_h2_conn {
     /* the peer's GOAWAY debug data (first LWG_GOAWAY_DEBUG_MAX bytes) */
     uint16_t goaway_debug_len;
     uint8_t  goaway_debug[LWG_GOAWAY_DEBUG_MAX + 1];
+
+    /* bytes ever written into tx_buf / handed to the driver (wrap) */
+    uint32_t tx_written;
+    uint32_t tx_sent;
 
     /* transmit buffer: bytes [tx_head, tx_tail) are waiting to be sent */
     uint32_t tx_head;

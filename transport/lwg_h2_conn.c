@@ -227,6 +227,7 @@ void lwg_h2_output_done(lwg_h2_conn *c, size_t n)
     if (n > pending)
         n = pending;
     c->tx_head += (uint32_t)n;
+    c->tx_sent += (uint32_t)n;
     if (c->tx_head == c->tx_tail)
         c->tx_head = c->tx_tail = 0;
     if (n > 0 && !c->fatal)

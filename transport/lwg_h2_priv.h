@@ -81,6 +81,7 @@ static inline uint8_t *lwg_h2_tx_end(lwg_h2_conn *c)
 static inline void lwg_h2_tx_commit(lwg_h2_conn *c, size_t n)
 {
     c->tx_tail += (uint32_t)n;
+    c->tx_written += (uint32_t)n;
 }
 /** Write a control frame via writer result r (bytes or LWG_ENOMEM). */
 void lwg_h2_write_pending(lwg_h2_conn *c);

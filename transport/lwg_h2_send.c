@@ -222,6 +222,7 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
         goto no_room;
 
     if (st->state == LWG_H2_ST_IDLE) {
+        st->tx_mark = c->tx_written; /* the block starts at the tail */
         id = c->next_local_id;
         c->next_local_id += 2;
         c->last_local_id = id;

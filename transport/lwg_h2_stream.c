@@ -200,7 +200,13 @@ void lwg_h2_close_all(lwg_h2_conn *c, unsigned how, uint32_t code)
             continue;
         }
         st->state = LWG_H2_ST_HALF_CLOSED_LOCAL;
-        lwg_h2_stream_close(c, st, how, code);
+        /* a stream of ours of which not one byte left never reached the
+         * peer: safe to retry */
+        if (how == LWG_H2_CLOSE_CONN && st->local &&
+            (st->id == 0 || lwg_time_diff(c->tx_sent, st->tx_mark) <= 0))
+            lwg_h2_stream_close(c, st, LWG_H2_CLOSE_UNSENT, code);
+        else
+            lwg_h2_stream_close(c, st, how, code);
     }
 }
 

@@ -397,6 +397,20 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             slots[n++] = (poll_slot){ .io = io };
         }
     }
+    /* Output queued since the last pass (a call started by the
+     * application, a PING a timer queued) goes out now; what the socket
+     * does not take makes us wait for POLLOUT. */
+    for (size_t i = 0; i < n; i++) {
+        lwg_posix_io *io = slots[i].io;
+        if (io == NULL || io->fd < 0 || io->connecting)
+            continue;
+        if (io_flush(io) < 0) {
+            io_close(io, LWG_EIO);
+            fds[i].fd = -1; /* poll ignores it */
+            continue;
+        }
+        fds[i].events = io_events(io);
+    }
     if (poll(fds, n, wait) < 0 && errno != EINTR)
         return LWG_EIO;
 

@@ -33,6 +33,7 @@ static pipe_pair pipes[MAX_PIPES];
 static int connect_ok = 1;       /* new connects succeed            */
 static int blackhole;            /* drop every byte both ways       */
 static int server_mute;          /* drop server -> client bytes     */
+static int client_stall;         /* client bytes stay in its buffer */
 static int connects;             /* connect attempts                */
 static uint32_t attempt_at[64];  /* clock at each attempt           */
 
@@ -40,7 +41,7 @@ static void net_reset(void)
 {
     memset(pipes, 0, sizeof pipes);
     connect_ok = 1;
-    blackhole = server_mute = 0;
+    blackhole = server_mute = client_stall = 0;
     connects = 0;
 }
 
@@ -94,7 +95,8 @@ static void step(void)
         pipe_pair *pp = &pipes[i];
         if (!pp->open)
             continue;
-        move(pp->cl, pp->sl, blackhole);
+        if (!client_stall)
+            move(pp->cl, pp->sl, blackhole);
         if (pp->sl)
             move(pp->sl, pp->cl, blackhole || server_mute);
         pp->cl->ops->tick(pp->cl->ctx, now);
@@ -418,6 +420,30 @@ static void test_goaway_retry_on_new_connection(void)
     CHECK_EQ(open_pipes(), 1); /* the drained connection closed */
 }
 
+/* The connection dies while a call's HEADERS are still in our buffer: the
+ * server never saw it, so it goes on the next connection (not UNAVAILABLE),
+ * and it is not counted as the one transparent retry. */
+static void test_unsent_call_survives_connection_loss(void)
+{
+    setup(1000, NULL, NULL);
+    start_echo(0, NULL);
+    run_for(50, 5);
+    CHECK_EQ(out[0].done, 1);
+    client_stall = 1;
+    start_echo(1, NULL);
+    run_for(20, 5);
+    CHECK_EQ(out[1].done, 0);
+    for (int i = 0; i < MAX_PIPES; i++)
+        if (pipes[i].open)
+            close_pipe(&pipes[i]);
+    client_stall = 0;
+    run_for(50, 5);
+    CHECK_EQ(out[1].done, 1);
+    CHECK_EQ(out[1].status, LWG_STATUS_OK);
+    CHECK(!calls[1].retried);
+    CHECK_EQ(connects, 2);
+}
+
 static void test_channel_idle_timeout(void)
 {
     static const lwg_channel_opts o = { .idle_timeout_ms = 5000 };
@@ -510,6 +536,7 @@ int main(void)
     RUN(test_keepalive_ping_timeout);
     RUN(test_too_many_pings_doubles_keepalive);
     RUN(test_goaway_retry_on_new_connection);
+    RUN(test_unsent_call_survives_connection_loss);
     RUN(test_channel_idle_timeout);
     RUN(test_server_max_idle);
     RUN(test_server_max_age_double_goaway);
