@@ -1053,7 +1053,7 @@ def case_restart_wait_for_ready_kill(c):
 
 
 def case_restart_kill_unsent_call_is_retried(c):
-    """KNOWN FAILURE.  SIGKILL the server right when call 15 starts (wait_
+    """SIGKILL the server right when call 15 starts (wait_
     for_ready), through a FrameTap that shows which calls left our client.
     A call may end UNAVAILABLE only if its HEADERS left the client (the
     server may have seen it); one whose HEADERS were still in the engine's
@@ -1160,7 +1160,7 @@ def case_client_idle_timeout(c):
 # ===========================================================================
 
 def case_client_call_latency_on_open_connection(c):
-    """KNOWN FAILURE.  A unary call started on a READY connection between
+    """A unary call started on a READY connection between
     two lwg_posix_poll() passes should take about a loopback round trip,
     but its HEADERS/DATA sit in the engine's transmit buffer until the
     next poll() times out: lwg_posix_poll() only asks for POLLOUT after a
@@ -1178,7 +1178,7 @@ def case_client_call_latency_on_open_connection(c):
 
 
 def case_client_call_started_between_polls(c):
-    """KNOWN FAILURE (same root cause as client_call_latency_on_open_connection).
+    """
     A device-style main loop sleeps in lwg_posix_poll() until the next timer
     (--poll_ms=60000).  A unary call (3 s deadline) started on the READY,
     idle connection between two passes should finish in a round trip; its
