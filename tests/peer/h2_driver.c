@@ -24,7 +24,7 @@
  * Client results:
  *   stream ID status S bytes N trailers ok|none match 1|0
  *   stream ID reset CODE | stream ID reset_us CODE | stream ID refused
- *   stream ID conn_closed | unopened idx=K
+ *   stream ID conn_closed | stream ID unsent | unopened idx=K
  *   result ok=N reset=N refused=N failed=N
  *
  * SERVER: the echo application.  A request stream gets `:status 200`,
@@ -731,6 +731,10 @@ static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
             break;
         case LWG_H2_CLOSE_REFUSED:
             client_result(s, "stream %u refused\n", (unsigned)id);
+            a->refused++;
+            break;
+        case LWG_H2_CLOSE_UNSENT:
+            client_result(s, "stream %u unsent\n", (unsigned)id);
             a->refused++;
             break;
         default:

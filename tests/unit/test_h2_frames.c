@@ -1611,6 +1611,42 @@ static void test_conn_window_update_and_closed_stream_credit(void)
     CHECK_EQ(t->data_len, 48000);
 }
 
+/* Padded DATA for a stream that no longer takes data (here: half-closed
+ * remote, then reset by us) must return its flow-controlled length to the
+ * connection window exactly once.  Found by fuzz_h2: the whole frame is
+ * credited when it starts (lwg_h2_recv.c start_data) and its padding
+ * again when it ends (frame_end), so every such frame inflates the
+ * connection window by pad length + 1. */
+static void test_padding_on_closed_stream_credited_once(void)
+{
+    static buf b;
+    tctx *t = &ctx_a;
+    lwg_h2_settings s = lwg_h2_default_settings;
+    static uint8_t payload[256];
+    uint64_t received = 0, credited = 0;
+    out_frame f;
+
+    s.conn_window = 65535;
+    setup(t, &conn_a, SERVER, &s, 0);
+    b.n = 0;
+    handshake(&b, SERVER);
+    headers(&b, 1, 1);                  /* request complete: half-closed remote */
+    CHECK_EQ(feed(t, b.b, b.n, 0), 0);
+    payload[0] = 200;                   /* 55 data bytes, 200 padding */
+    for (int i = 0; i < 20; i++) {
+        b.n = 0;
+        raw(&b, LWG_H2_DATA, LWG_H2_FLAG_PADDED, 1, payload, sizeof payload);
+        received += sizeof payload;
+        CHECK_EQ(feed(t, b.b, b.n, 0), 0);
+    }
+    for (size_t i = 0; nth_frame(t, i, &f); i++)
+        if (f.h.type == LWG_H2_WINDOW_UPDATE && f.h.stream_id == 0)
+            credited += lwg_get_u32be(f.payload);
+    CHECK(credited <= received);
+    CHECK_EQ((int64_t)t->c->conn_recv_window + t->c->conn_recv_unacked, 65535);
+    CHECK_EQ(t->conn_errors, 0);
+}
+
 static void test_submit_data_respects_windows_and_frame_size(void)
 {
     static buf b;
@@ -1667,5 +1703,6 @@ int main(void)
     RUN(test_window_update_after_half_consumed);
     RUN(test_conn_window_update_and_closed_stream_credit);
     RUN(test_submit_data_respects_windows_and_frame_size);
+    RUN(test_padding_on_closed_stream_credited_once);
     return lwg_test_summary();
 }
