@@ -206,11 +206,18 @@
 #endif
 
 /** Largest record payload we can receive (MBEDTLS_SSL_IN_CONTENT_LEN).
- *  Peers send records up to 16384 bytes; a smaller value only works with
- *  peers that honour the max_fragment_length extension a client asks for
- *  (OpenSSL does; BoringSSL, i.e. gRPC C-core and grpcio, does not), and a
- *  server cannot ask for it at all.  Keep 16384 unless every peer is
- *  known.  Smaller values should be 512, 1024, 2048 or 4096. */
+ *  Peers send records up to 16384 bytes.  A smaller value makes a client
+ *  ask for max_fragment_length = min(LWG_TLS_RECORD_IN, _OUT) (512, 1024,
+ *  2048 or 4096), which works only when
+ *    - the peer honours it: OpenSSL does (Debian's grpcio, grpc-js); the
+ *      BoringSSL of upstream gRPC C-core builds does not;
+ *    - every handshake message the peer sends fits in one such record:
+ *      mbedTLS 2.28 does not reassemble fragmented handshake messages,
+ *      and a certificate chain easily passes 1 KiB - use 4096;
+ *    - and we are the client: a server cannot ask for it.
+ *  Tested: 4096/4096 against OpenSSL and Debian's grpcio (a connection
+ *  then holds ~10 KiB of arena instead of ~22 KiB).  Keep 16384 unless
+ *  every peer is known. */
 #ifndef LWG_TLS_RECORD_IN
 #define LWG_TLS_RECORD_IN 16384
 #endif

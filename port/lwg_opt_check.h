@@ -90,6 +90,10 @@
 #if LWG_TLS_RECORD_OUT < 512 || LWG_TLS_RECORD_OUT > 16384
 #error "LWG_TLS_RECORD_OUT must be 512..16384"
 #endif
+/* max_fragment_length bounds records both ways: min(IN, OUT) is asked */
+#if LWG_TLS_RECORD_IN < 16384 && LWG_TLS_RECORD_OUT < LWG_TLS_RECORD_IN
+#error "with LWG_TLS_RECORD_IN < 16384, make LWG_TLS_RECORD_OUT >= LWG_TLS_RECORD_IN (the fragment length asked for is the smaller)"
+#endif
 /* one alert or a small record (29 bytes of AEAD overhead + payload) */
 #if LWG_TLS_TX_BUF < 128
 #error "LWG_TLS_TX_BUF must be at least 128 bytes"

@@ -179,16 +179,21 @@ static size_t input_len(const uint8_t *data, size_t len)
     return len != 0 ? len : strlen((const char *)data) + 1;
 }
 
-/* The max_fragment_length code for our receive record size (client). */
+/* The max_fragment_length code a client asks for when it cannot take
+ * 16 KiB records.  The negotiated length bounds records both ways, and
+ * mbedTLS only asks for one its buffers take both ways: the largest code
+ * not above the smaller of our two record sizes. */
+#define TLS_MFL_BYTES (LWG_TLS_RECORD_IN < LWG_TLS_RECORD_OUT ? LWG_TLS_RECORD_IN \
+                                                               : LWG_TLS_RECORD_OUT)
 static unsigned char mfl_code(void)
 {
 #if LWG_TLS_RECORD_IN >= 16384
     return MBEDTLS_SSL_MAX_FRAG_LEN_NONE;
-#elif LWG_TLS_RECORD_IN >= 4096
+#elif TLS_MFL_BYTES >= 4096
     return MBEDTLS_SSL_MAX_FRAG_LEN_4096;
-#elif LWG_TLS_RECORD_IN >= 2048
+#elif TLS_MFL_BYTES >= 2048
     return MBEDTLS_SSL_MAX_FRAG_LEN_2048;
-#elif LWG_TLS_RECORD_IN >= 1024
+#elif TLS_MFL_BYTES >= 1024
     return MBEDTLS_SSL_MAX_FRAG_LEN_1024;
 #else
     return MBEDTLS_SSL_MAX_FRAG_LEN_512;
@@ -235,8 +240,11 @@ int lwg_tls_config_init(lwg_tls_config *cfg, int role)
     }
     if (role == LWG_TLS_CLIENT) {
         mbedtls_ssl_conf_authmode(&cfg->ssl, MBEDTLS_SSL_VERIFY_REQUIRED);
-        if (mfl_code() != MBEDTLS_SSL_MAX_FRAG_LEN_NONE)
-            (void)mbedtls_ssl_conf_max_frag_len(&cfg->ssl, mfl_code());
+        if (mfl_code() != MBEDTLS_SSL_MAX_FRAG_LEN_NONE &&
+            (r = mbedtls_ssl_conf_max_frag_len(&cfg->ssl, mfl_code())) != 0) {
+            lwg_tls_config_free(cfg);
+            return setup_error(r);
+        }
     } else {
         mbedtls_ssl_conf_authmode(&cfg->ssl, MBEDTLS_SSL_VERIFY_NONE);
     }
