@@ -772,7 +772,7 @@ static void test_config_errors(void)
     check_arena_empty();
 }
 
-static lwg_tls_conn many[32];
+static lwg_tls_conn many[64];
 
 static void test_arena_exhaustion(void)
 {
@@ -784,7 +784,7 @@ static void test_arena_exhaustion(void)
     server_config(&scfg, "server", NULL, LWG_TLS_CLIENT_CERT_NONE);
     sides_reset(0);
     /* connections until the arena is full: a clean LWG_ENOMEM */
-    while (nconn < 32 && (r = lwg_tls_conn_init(&many[nconn], &scfg, &srv.inner_link, NULL, 0)) == LWG_OK)
+    while (nconn < 64 && (r = lwg_tls_conn_init(&many[nconn], &scfg, &srv.inner_link, NULL, 0)) == LWG_OK)
         nconn++;
     CHECK_EQ(r, LWG_ENOMEM);
     CHECK(nconn >= 2);
