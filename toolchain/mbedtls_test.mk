@@ -74,9 +74,14 @@ endef
 TLS_SMALL_SRCS := $(wildcard tests/unit/test_tls_small_*.c)
 TLS_MAIN_SRCS  := $(filter-out $(TLS_SMALL_SRCS),$(wildcard tests/unit/test_tls_*.c))
 
+ifneq ($(MBEDTLS_SRC),)
 $(eval $(call tls_test_flavor,tls,$(TLS_TEST_BASE_DEFS),test_tls_,$(TLS_MAIN_SRCS)))
 $(eval $(call tls_test_flavor,tls-small,$(TLS_TEST_BASE_DEFS) -DLWG_TLS_RECORD_IN=4096 \
               -DLWG_TLS_RECORD_OUT=4096,test_tls_small_,$(TLS_SMALL_SRCS)))
+else
+$(TEST_BUILD)/bin/test_tls_%:
+	@echo "$@: mbedTLS sources missing: run toolchain/deps.sh srcpkgs" >&2; exit 1
+endif
 
 .PHONY: tls-test-bins
 tls-test-bins: $(tls_BINS) $(tls-small_BINS)
