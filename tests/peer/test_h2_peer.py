@@ -1743,6 +1743,32 @@ def test_server_padding_on_reset_stream_credit():
           "bytes received (padding credited twice?)" % (credited, sent))
 
 
+def test_server_header_list_too_large():
+    """A request whose decoded header list passes our MAX_HEADER_LIST_SIZE
+    (host: 16384) reaches the app flagged too_large; the connection and
+    its HPACK state survive (the next stream is answered).  A single field
+    larger than LWG_MAX_HEADER_FIELD (8192) is not a connection error
+    either."""
+    d, p, _, _ = raw_client()
+    block = p.enc.encode(req_headers(extra=[(b"x-a", b"a" * 8000), (b"x-b", b"b" * 8000),
+                                            (b"x-c", b"c" * 8000)]), huffman=False)
+    parts = [block[i:i + 10000] for i in range(0, len(block), 10000)]
+    frames = [frame(HEADERS, END_STREAM | (END_HEADERS if len(parts) == 1 else 0), 1, parts[0])]
+    for k, part in enumerate(parts[1:], 1):
+        frames.append(frame(CONTINUATION, END_HEADERS if k == len(parts) - 1 else 0, 1, part))
+    p.send(*frames)
+    d.wait_line(r"^event headers_end id=1 kind=0 too_large=1$")
+    block = p.enc.encode(req_headers(extra=[(b"x-huge", b"h" * 10000)]), huffman=False)
+    p.send(frame(HEADERS, END_STREAM, 3, block[:9000]),
+           frame(CONTINUATION, END_HEADERS, 3, block[9000:]))
+    p.ping_alive()
+    p.send(p.headers_frame(5, req_headers(extra=[(b"x-echo-after", b"fine")])))
+    hf = p.wait_frame(lambda f: f.type == HEADERS and f.sid == 5, "response on stream 5")
+    hd = dict(p.read_header_block(hf)[0])
+    check(hd.get(b":status") == b"200" and hd.get(b"x-echo-after") == b"fine",
+          "stream 5 after oversized header lists: %r" % hd)
+
+
 def test_server_unknown_frames_ignored():
     d, p, _, _ = raw_client()
     p.send(frame(0xfa, 0xff, 0, b"whatever"), frame(0x0b, 0, 1, b"x" * 20))
