@@ -254,7 +254,8 @@ struct lwg_h2_conn {
     uint32_t last_local_id;          /* highest id we used                 */
     uint32_t last_peer_id;           /* highest id the peer opened         */
     uint32_t peer_goaway_last_id;    /* from the peer's GOAWAY             */
-    uint32_t recent_resets[LWG_RECENT_RESETS];
+    uint32_t recent_resets[LWG_RECENT_RESETS];  /* ids we closed lately;   */
+                                     /* top bit set: we reset it           */
     uint8_t  recent_reset_next;
 
     /* flow control (connection level) */
@@ -269,6 +270,8 @@ struct lwg_h2_conn {
     uint8_t  rx_hdr_have;            /* bytes of the frame header so far   */
     uint8_t  rx_hdr[9];
     uint8_t  rx_ctl_have;
+    uint8_t  rx_whole_credited;      /* DATA: the frame went back to the   */
+                                     /* connection window at its start     */
     uint8_t  rx_ctl[8];              /* small payloads: one setting, PING, */
                                      /* RST, WINDOW_UPDATE, GOAWAY head    */
     lwg_h2_frame_hdr rx;             /* the frame being received           */
@@ -286,6 +289,7 @@ struct lwg_h2_conn {
     uint8_t  hb_too_large;           /* decoded list passed the bound      */
     uint8_t  hb_malformed;           /* RFC 9113 §8.1.1: reset at the end  */
     uint8_t  hb_seen_regular;        /* a regular field came: no pseudo    */
+    uint8_t  hb_self_dependency;     /* PRIORITY fields name the stream    */
     uint16_t hb_pseudo;              /* pseudo-header fields seen (bits)   */
     uint16_t hb_continuations;
     uint32_t hb_stream_id;

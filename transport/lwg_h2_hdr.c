@@ -169,6 +169,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     c->hb_too_large = 0;
     c->hb_malformed = 0;
     c->hb_seen_regular = 0;
+    c->hb_self_dependency = 0;
     c->hb_pseudo = 0;
     c->hb_continuations = 0;
     c->hb_len = 0;
@@ -190,6 +191,8 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
         return 0; /* decode for HPACK, then drop */
     case LWG_H2_SID_CLOSED:
         return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_STREAM_CLOSED, "headers on closed stream");
+    case LWG_H2_SID_UNKNOWN: /* §5.1.1: ids must increase */
+        return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_PROTOCOL_ERROR, "stream id not increasing");
     default: /* IDLE */
         break;
     }
@@ -285,7 +288,7 @@ int lwg_h2_hb_finish(lwg_h2_conn *c)
     if (st == NULL || !lwg_h2_stream_receiving(st, id))
         return 0; /* refused, reset or ignored: decoded for HPACK only */
 
-    ok = !c->hb_malformed;
+    ok = !c->hb_malformed && !c->hb_self_dependency; /* §5.3.1 */
     if (kind == LWG_H2_HDR_INITIAL) {
         if (c->is_server)
             ok = ok && (c->hb_pseudo & (PH_METHOD | PH_SCHEME | PH_PATH)) ==

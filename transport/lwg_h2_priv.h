@@ -22,8 +22,10 @@
 /* What a stream id means to us right now (lwg_h2_stream_classify). */
 #define LWG_H2_SID_LIVE    0 /* in the table and not closed              */
 #define LWG_H2_SID_IDLE    1 /* never opened                             */
-#define LWG_H2_SID_CLOSED  2 /* closed, and we did not reset it lately   */
+#define LWG_H2_SID_CLOSED  2 /* closed lately, not by our reset           */
 #define LWG_H2_SID_RESET   3 /* we reset it recently: ignore its frames  */
+#define LWG_H2_SID_UNKNOWN 4 /* below the last id, not remembered: closed */
+                             /* long ago or skipped (never opened)        */
 
 /* ---- lwg_h2_conn.c ---------------------------------------------------- */
 /** Connection error: GOAWAY(code) queued, every stream closed, input
@@ -40,6 +42,8 @@ lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c);
 int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **st);
 int lwg_h2_is_peer_id(const lwg_h2_conn *c, uint32_t id);
 void lwg_h2_recent_reset_add(lwg_h2_conn *c, uint32_t id);
+/** Remember a stream that closed normally (frames on it: STREAM_CLOSED). */
+void lwg_h2_recent_closed_add(lwg_h2_conn *c, uint32_t id);
 /** Close st (callback, then free the slot). */
 void lwg_h2_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
                          uint32_t code);

@@ -35,14 +35,17 @@ static int start_data(lwg_h2_conn *c)
         return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_FLOW_CONTROL_ERROR, "connection window");
     c->conn_recv_window -= (int32_t)fh->length;
     c->rx_stream = NULL;
+    c->rx_whole_credited = 0;
     if (cls == LWG_H2_SID_LIVE && lwg_h2_stream_receiving(st, fh->stream_id)) {
         if ((int64_t)fh->length > st->recv_window) {
             c->conn_recv_unacked += fh->length;
+            c->rx_whole_credited = 1;
             lwg_h2_stream_reset(c, st, LWG_H2_FLOW_CONTROL_ERROR, LWG_H2_CLOSE_RESET_US);
             return 0;
         }
         if (st->headers_in == 0) { /* §8.1: DATA before HEADERS */
             c->conn_recv_unacked += fh->length;
+            c->rx_whole_credited = 1;
             lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
             return 0;
         }
@@ -52,9 +55,10 @@ static int start_data(lwg_h2_conn *c)
     }
     /* nobody will consume it: give the connection credit back at once */
     c->conn_recv_unacked += fh->length;
+    c->rx_whole_credited = 1;
     if (cls == LWG_H2_SID_LIVE) /* half-closed (remote) */
         lwg_h2_stream_reset(c, st, LWG_H2_STREAM_CLOSED, LWG_H2_CLOSE_RESET_US);
-    else if (cls == LWG_H2_SID_CLOSED)
+    else if (cls == LWG_H2_SID_CLOSED || cls == LWG_H2_SID_UNKNOWN)
         lwg_h2_rst_id(c, fh->stream_id, LWG_H2_STREAM_CLOSED);
     return 0;
 }
@@ -280,10 +284,18 @@ static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
         }
         if (pos == 0 && fh->type == LWG_H2_HEADERS && (fh->flags & LWG_H2_FLAG_PRIORITY))
             c->rx_body_start = 5;
-        if (pos < c->rx_body_start) { /* priority fields: skipped */
+        if (pos < c->rx_body_start) { /* priority fields: only checked */
+            uint32_t prio_start = c->rx_body_start - 5;
             size_t k = c->rx_body_start - pos;
             if (k > n - i)
                 k = n - i;
+            for (size_t j = 0; j < k; j++) {
+                uint32_t at = pos + (uint32_t)j - prio_start; /* 0..4 */
+                if (at < 4)
+                    c->rx_ctl[at] = p[i + j];
+                if (at == 3 && (lwg_get_u32be(c->rx_ctl) & LWG_H2_MAX_STREAM_ID) == fh->stream_id)
+                    c->hb_self_dependency = 1; /* §5.3.1: a stream error */
+            }
             i += k, pos += (uint32_t)k;
             continue;
         }
@@ -351,6 +363,10 @@ static int payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
     case LWG_H2_WINDOW_UPDATE:
         gather(c, p, n, c->rx.length);
         return 0;
+    case LWG_H2_PRIORITY:
+        if (c->rx.length == 5 && c->rx_ctl_have < 4)
+            gather(c, p, n, 4);
+        return 0;
     default:
         return 0; /* PRIORITY and unknown frames: skipped */
     }
@@ -402,7 +418,9 @@ static int frame_end(lwg_h2_conn *c)
     case LWG_H2_DATA: {
         uint32_t overhead = (fh->flags & LWG_H2_FLAG_PADDED) ? c->rx_pad + 1u : 0u;
         st = c->rx_stream;
-        if (overhead) /* padding is flow-controlled but never consumed */
+        /* padding is flow-controlled but never consumed: credit it, unless
+         * the whole frame was credited when it started */
+        if (overhead && !c->rx_whole_credited)
             lwg_h2_consume(c, lwg_h2_stream_receiving(st, fh->stream_id) ? st : NULL, overhead);
         if ((fh->flags & LWG_H2_FLAG_END_STREAM) && lwg_h2_stream_receiving(st, fh->stream_id))
             lwg_h2_stream_remote_end(c, st);
@@ -456,6 +474,16 @@ static int frame_end(lwg_h2_conn *c)
     case LWG_H2_GOAWAY:
         lwg_h2_handle_goaway(c, lwg_get_u32be(c->rx_ctl) & LWG_H2_MAX_STREAM_ID,
                              lwg_get_u32be(c->rx_ctl + 4));
+        return 0;
+    case LWG_H2_PRIORITY:
+        /* parsed and ignored, but a stream may not depend on itself */
+        if (fh->length == 5 &&
+            (lwg_get_u32be(c->rx_ctl) & LWG_H2_MAX_STREAM_ID) == fh->stream_id) {
+            if (lwg_h2_stream_classify(c, fh->stream_id, &st) == LWG_H2_SID_LIVE)
+                lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
+            else
+                lwg_h2_rst_id(c, fh->stream_id, LWG_H2_PROTOCOL_ERROR);
+        }
         return 0;
     default:
         return 0;

@@ -47,18 +47,36 @@ int lwg_h2_is_peer_id(const lwg_h2_conn *c, uint32_t id)
     return c->is_server ? (id & 1u) : !(id & 1u);
 }
 
-void lwg_h2_recent_reset_add(lwg_h2_conn *c, uint32_t id)
+#define RESET_BIT 0x80000000u
+
+static void recent_add(lwg_h2_conn *c, uint32_t entry)
 {
-    c->recent_resets[c->recent_reset_next] = id;
+    c->recent_resets[c->recent_reset_next] = entry;
     c->recent_reset_next = (uint8_t)((c->recent_reset_next + 1u) % LWG_RECENT_RESETS);
 }
 
-static int recent_reset_has(const lwg_h2_conn *c, uint32_t id)
+void lwg_h2_recent_reset_add(lwg_h2_conn *c, uint32_t id)
 {
-    for (unsigned i = 0; i < LWG_RECENT_RESETS; i++)
+    recent_add(c, id | RESET_BIT);
+}
+
+void lwg_h2_recent_closed_add(lwg_h2_conn *c, uint32_t id)
+{
+    recent_add(c, id);
+}
+
+/* LWG_H2_SID_RESET, LWG_H2_SID_CLOSED or LWG_H2_SID_UNKNOWN */
+static int recent_class(const lwg_h2_conn *c, uint32_t id)
+{
+    int cls = LWG_H2_SID_UNKNOWN;
+
+    for (unsigned i = 0; i < LWG_RECENT_RESETS; i++) {
+        if (c->recent_resets[i] == (id | RESET_BIT))
+            return LWG_H2_SID_RESET;
         if (c->recent_resets[i] == id)
-            return 1;
-    return 0;
+            cls = LWG_H2_SID_CLOSED;
+    }
+    return cls;
 }
 
 int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **out)
@@ -76,7 +94,7 @@ int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **out)
     last = lwg_h2_is_peer_id(c, id) ? c->last_peer_id : c->last_local_id;
     if (id > last)
         return LWG_H2_SID_IDLE;
-    return recent_reset_has(c, id) ? LWG_H2_SID_RESET : LWG_H2_SID_CLOSED;
+    return recent_class(c, id);
 }
 
 int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id)
@@ -116,6 +134,8 @@ void lwg_h2_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
 {
     int keep_for_rst = st->state == LWG_H2_ST_RST_PENDING;
 
+    if (how != LWG_H2_CLOSE_RESET_US && st->id != 0)
+        lwg_h2_recent_closed_add(c, st->id);
     if (c->cb && c->cb->on_stream_close)
         c->cb->on_stream_close(c, st, how, code);
     st->user = NULL;
