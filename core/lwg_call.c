@@ -78,7 +78,7 @@ void lwg_call_abort(lwg_call *call, int code, const char *msg, uint32_t h2_code)
  * client cancels (RST_STREAM(CANCEL)); a server answers with the status in
  * trailers (Trailers-Only if nothing was sent), as gRPC servers do, drops
  * whatever else arrives, and still tells its handler through on_done. */
-static void call_reject(lwg_call *call, int code, const char *msg)
+void lwg_call_reject(lwg_call *call, int code, const char *msg)
 {
     if (!call->is_server || call->stream == NULL || call->send_closed) {
         lwg_call_abort(call, code, msg, LWG_H2_CANCEL);
@@ -128,8 +128,9 @@ uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms)
         return LWG_NO_TIMEOUT;
     left = lwg_call_remaining_ms(call, now_ms);
     if (left == 0) {
-        lwg_call_abort(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded",
-                       LWG_H2_CANCEL);
+        /* a server tells the client in trailers (then RST_STREAM), so the
+         * client sees DEADLINE_EXCEEDED whatever its own timer says */
+        lwg_call_reject(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded");
         return LWG_NO_TIMEOUT;
     }
     return left;
@@ -189,34 +190,40 @@ static void deliver_messages(lwg_call *call)
         int r;
 
         if (p[0] > 1) {
-            call_reject(call, LWG_STATUS_INTERNAL, "invalid message flags");
+            lwg_call_reject(call, LWG_STATUS_INTERNAL, "invalid message flags");
             return;
         }
         if (p[0] == 1) {
             /* we accept only identity: a compressed message is an error */
-            call_reject(call, call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
+            lwg_call_reject(call, call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
                            call->encoding_unknown ? "compression not supported"
                                                   : "compressed message without grpc-encoding");
             return;
         }
         if (len > call->max_recv) {
-            call_reject(call, LWG_STATUS_RESOURCE_EXHAUSTED,
+            lwg_call_reject(call, LWG_STATUS_RESOURCE_EXHAUSTED,
                            "received message larger than max");
             return;
         }
         if (call->rx_len < 5u + len)
             return;
+        /* a unary request goes to the handler with the client's half-close
+         * (a second message or none at all is an error then) */
+        if (call->is_server && call->method && !call->remote_closed &&
+            (call->method->kind == LWG_RPC_UNARY ||
+             call->method->kind == LWG_RPC_SERVER_STREAMING))
+            return;
         call->messages_in++;
         if (call->is_server && call->method && call->messages_in > 1 &&
             (call->method->kind == LWG_RPC_UNARY ||
              call->method->kind == LWG_RPC_SERVER_STREAMING)) {
-            call_reject(call, LWG_STATUS_INTERNAL, "too many requests for a unary request");
+            lwg_call_reject(call, LWG_STATUS_INTERNAL, "too many requests for a unary request");
             return;
         }
         if (!call->is_server && call->messages_in > 1 &&
             (call->method->kind == LWG_RPC_UNARY ||
              call->method->kind == LWG_RPC_CLIENT_STREAMING)) {
-            call_reject(call, LWG_STATUS_INTERNAL, "too many responses for a unary response");
+            lwg_call_reject(call, LWG_STATUS_INTERNAL, "too many responses for a unary response");
             return;
         }
         r = deliver(call, p + 5, len);
@@ -260,14 +267,14 @@ void lwg_call_service(lwg_call *call)
             if (call->messages_in == 0 && call->started && !call->send_closed &&
                 (call->method->kind == LWG_RPC_UNARY ||
                  call->method->kind == LWG_RPC_SERVER_STREAMING)) {
-                call_reject(call, LWG_STATUS_INTERNAL, "missing request message");
+                lwg_call_reject(call, LWG_STATUS_INTERNAL, "missing request message");
             } else if (call->started && !call->send_closed && call->handler->on_half_close) {
                 call->handler->on_half_close(call);
             }
         } else if (call->remote_closed && !call->aborted && !call->rx_held &&
                    call->rx_len > 0 && !call->half_close_told) {
             call->half_close_told = 1;
-            call_reject(call, LWG_STATUS_INTERNAL, "stream ended inside a message");
+            lwg_call_reject(call, LWG_STATUS_INTERNAL, "stream ended inside a message");
         }
         if (call->stream == NULL && (call->status_set || call->aborted))
             lwg_server_call_complete(call);

@@ -91,6 +91,8 @@ typedef struct lwg_call_opts {
     const char *authority;        /* overrides the channel's :authority    */
     uint8_t wait_for_ready;       /* wait through TRANSIENT_FAILURE (until */
                                   /* the deadline) instead of failing fast */
+    const char *authorization;    /* per-RPC credentials ("Bearer ..."),   */
+                                  /* see lwg_channel_opts                  */
 } lwg_call_opts;
 
 typedef struct lwg_call lwg_call;

@@ -46,6 +46,11 @@ void lwg_call_set_status(lwg_call *call, int code, const char *msg,
 void lwg_call_abort(lwg_call *call, int code, const char *msg,
                     uint32_t h2_code);
 
+/** The peer's input is unacceptable or the call ran out of time: a
+ *  client cancels (RST_STREAM(CANCEL)); a server answers with the status
+ *  in trailers (Trailers-Only if nothing was sent) and drops the rest. */
+void lwg_call_reject(lwg_call *call, int code, const char *msg);
+
 /** The stream is gone (closed or reset): detach it. */
 void lwg_call_stream_closed(lwg_call *call);
 

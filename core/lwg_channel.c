@@ -110,13 +110,24 @@ static void set_state(lwg_channel *ch, int state)
 static void fail_fast_waiting(lwg_channel *ch)
 {
     lwg_call *call = ch->waiting_head;
+    const char *why = ch->last_error[0] ? ch->last_error : "failed to connect";
 
     while (call != NULL) {
         lwg_call *next = call->next;
         if (!call->wait_for_ready)
-            lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, "failed to connect", LWG_H2_CANCEL);
+            lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, why, LWG_H2_CANCEL);
         call = next;
     }
+}
+
+void lwg_channel_set_connect_error(lwg_channel *ch, const char *reason)
+{
+    size_t n = reason ? strlen(reason) : 0;
+
+    if (n >= sizeof ch->last_error)
+        n = sizeof ch->last_error - 1;
+    memcpy(ch->last_error, reason ? reason : "", n);
+    ch->last_error[n] = '\0';
 }
 
 static void update_state(lwg_channel *ch)
@@ -237,8 +248,15 @@ int lwg_call_start(lwg_channel *ch, lwg_call *call, const lwg_method *method,
     call->active_next = ch->active_head;
     ch->active_head = call;
     waiting_push(ch, call, 0);
+    if ((opts && opts->authorization) || opts_of(ch)->authorization) {
+        /* credentials go only over TLS unless explicitly allowed */
+        if (!ch->use_tls && !opts_of(ch)->allow_insecure_credentials)
+            lwg_call_abort(call, LWG_STATUS_UNAUTHENTICATED,
+                           "credentials refused over a plaintext channel", LWG_H2_CANCEL);
+    }
     if (ch->state == LWG_CHANNEL_TRANSIENT_FAILURE && !call->wait_for_ready)
-        lwg_call_abort(call, LWG_STATUS_UNAVAILABLE, "channel in transient failure",
+        lwg_call_abort(call, LWG_STATUS_UNAVAILABLE,
+                       ch->last_error[0] ? ch->last_error : "channel in transient failure",
                        LWG_H2_CANCEL);
     start_waiting(ch);
     return LWG_OK;
@@ -613,6 +631,7 @@ static void on_ready(lwg_h2_conn *c)
     cc->was_ready = 1;
     ch->backoff_ms = 0; /* a working connection resets the backoff */
     ch->in_backoff = 0;
+    ch->last_error[0] = '\0';
     update_state(ch);
     start_waiting(ch);
 }

@@ -74,6 +74,12 @@ typedef struct lwg_channel_opts {
     uint32_t min_connect_timeout_ms;   /* 0: 20000                        */
     uint32_t idle_timeout_ms;          /* 0: never                        */
     void (*on_state_change)(lwg_channel *ch, int state);
+    /* per-RPC credentials: sent as "authorization" with every call that
+     * has none of its own (lwg_call_opts.authorization); refused (the call
+     * ends UNAUTHENTICATED) on a channel without TLS unless
+     * allow_insecure_credentials */
+    const char *authorization;
+    uint8_t allow_insecure_credentials;
 } lwg_channel_opts;
 
 /* connection slot states */
@@ -111,6 +117,7 @@ struct lwg_channel {
     uint32_t attempt_deadline_ms;   /* this attempt's backoff deadline     */
     uint32_t keepalive_time_ms;     /* effective (doubled on too_many_pings) */
     uint32_t idle_since_ms;         /* no calls since                      */
+    char last_error[64];            /* why the last connect failed         */
     void *user;
     lwg_channel_conn conns[LWG_CHANNEL_CONNS];
 };
@@ -146,6 +153,13 @@ static inline uint32_t lwg_channel_keepalive_time(const lwg_channel *ch)
     return ch->keepalive_time_ms;
 }
 
+/** Mark the channel as carrying TLS (:scheme https; credentials allowed).
+ *  The driver that wraps its connections in TLS calls this. */
+static inline void lwg_channel_set_secure(lwg_channel *ch, int secure)
+{
+    ch->use_tls = (uint8_t)(secure ? 1 : 0);
+}
+
 /** Fail every call UNAVAILABLE, send GOAWAY, go to SHUTDOWN. */
 void lwg_channel_shutdown(lwg_channel *ch);
 
@@ -157,6 +171,10 @@ const lwg_link *lwg_channel_connect(lwg_channel *ch, uint32_t now_ms);
 
 /** Non-zero when lwg_channel_connect() would return a link now. */
 int lwg_channel_wants_connect(const lwg_channel *ch, uint32_t now_ms);
+
+/** Why a connection attempt failed (e.g. the TLS handshake's reason); it
+ *  becomes the message of calls that fail because of it.  Copied. */
+void lwg_channel_set_connect_error(lwg_channel *ch, const char *reason);
 
 /** Run the channel's timers (call deadlines, backoff, idle) and deferred
  *  deliveries.  The links' tick() does this too; drivers call it when the

@@ -13,8 +13,8 @@
 
 #define LWG_USER_AGENT "lwgrpc/" LWG_VERSION
 
-/* fixed request fields + grpc-timeout */
-#define REQUEST_FIXED_FIELDS 9
+/* fixed request fields + grpc-timeout + authorization */
+#define REQUEST_FIXED_FIELDS 10
 
 int lwg_client_call_send_headers(lwg_call *call)
 {
@@ -51,6 +51,17 @@ int lwg_client_call_send_headers(lwg_call *call)
             nv[n] = (lwg_h2_nv)LWG_NV("grpc-timeout", "");
             nv[n].value = (const uint8_t *)timeout;
             nv[n++].value_len = (uint32_t)r;
+        }
+    }
+    {
+        const char *auth = (o && o->authorization) ? o->authorization : NULL;
+        if (auth == NULL && ch->opts)
+            auth = ch->opts->authorization;
+        if (auth != NULL) {
+            nv[n] = (lwg_h2_nv)LWG_NV("authorization", "");
+            nv[n].value = (const uint8_t *)auth;
+            nv[n].value_len = (uint32_t)strlen(auth);
+            nv[n++].flags = LWG_HPACK_NEVER_INDEX; /* a secret */
         }
     }
     if (o && o->metadata_count) {

@@ -81,6 +81,18 @@ const lwg_handler *lwg_server_find_handler(const lwg_server *srv, const uint8_t 
     return NULL;
 }
 
+void *lwg_call_transport(const lwg_call *call)
+{
+    const lwg_server_conn *sc = call->is_server ? call->owner : NULL;
+    return sc ? sc->transport : NULL;
+}
+
+void lwg_server_set_transport(const lwg_link *link, void *transport)
+{
+    lwg_server_conn *sc = link->ctx;
+    sc->transport = transport;
+}
+
 unsigned lwg_server_connections(const lwg_server *srv)
 {
     unsigned n = 0;

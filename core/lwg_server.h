@@ -40,6 +40,13 @@ typedef struct lwg_server_opts {
     uint32_t keepalive_min_time_ms;      /* 0: 5 minutes (enforcement)      */
     uint8_t keepalive_permit_without_stream; /* enforcement: PINGs with no  */
                                          /* stream are fine (default no)   */
+    /* Checks a request before its handler runs (per-RPC credentials: read
+     * "authorization" from lwg_call_metadata(), the TLS peer through
+     * lwg_call_transport()).  Return LWG_STATUS_OK to go on, or the status
+     * to answer with (UNAUTHENTICATED, PERMISSION_DENIED); the handler is
+     * never called then.  NULL: every request goes to its handler. */
+    int (*auth_check)(lwg_call *call, void *user);
+    void *auth_user;
 } lwg_server_opts;
 
 /** A service: its handlers (generated per .proto service). */
@@ -69,6 +76,7 @@ typedef struct lwg_server_conn {
     uint32_t age_deadline_ms;       /* max_connection_age (jittered)       */
     uint32_t idle_deadline_ms;      /* max_connection_idle (jittered)      */
     uint32_t grace_deadline_ms;     /* drain: close after this             */
+    void *transport;                /* the driver's (e.g. its lwg_tls_conn) */
     lwg_keepalive ka;
     lwg_ping_policy pings;
     lwg_h2_conn h2;                 /* last: large                         */
@@ -111,6 +119,15 @@ const lwg_handler *lwg_server_find_handler(const lwg_server *srv,
 
 /** A transport connection arrived (see the driver contract). */
 const lwg_link *lwg_server_accept(lwg_server *srv, uint32_t now_ms);
+
+/** The driver's transport object of the connection a server call came
+ *  on (set with lwg_server_set_transport(); e.g. an lwg_tls_conn, to ask
+ *  for the verified peer identity), or NULL. */
+void *lwg_call_transport(const lwg_call *call);
+
+/** Driver: attach its transport object to the connection behind `link`
+ *  (a link returned by lwg_server_accept()). */
+void lwg_server_set_transport(const lwg_link *link, void *transport);
 
 /** Number of connections in use. */
 unsigned lwg_server_connections(const lwg_server *srv);

@@ -109,6 +109,18 @@ void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large)
         lwg_call_finish(call, LWG_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded", NULL, 0);
         return;
     }
+    {
+        const lwg_server *srv = ((lwg_server_conn *)call->owner)->server;
+        if (srv->opts && srv->opts->auth_check) {
+            int code = srv->opts->auth_check(call, srv->opts->auth_user);
+            if (code != LWG_STATUS_OK) {
+                lwg_call_finish(call, code, code == LWG_STATUS_UNAUTHENTICATED
+                                                ? "unauthenticated" : "permission denied",
+                                NULL, 0);
+                return;
+            }
+        }
+    }
     call->started = 1;
     if (call->handler->on_start)
         call->handler->on_start(call);

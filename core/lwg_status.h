@@ -39,6 +39,10 @@ typedef enum lwg_status_code {
     LWG_STATUS_UNAUTHENTICATED     = 16
 } lwg_status_code;
 
+/** Not a status: what a generated unary handler returns when it answers
+ *  the call itself (now or later) with lwg_call_finish(). */
+#define LWG_STATUS_ASYNC (-100)
+
 /** Bytes lwg_status_format() needs at most ("16"); no terminator. */
 #define LWG_STATUS_FORMAT_MAX 2
 

@@ -22,6 +22,9 @@
 
 #include "core/lwg_channel.h"
 #include "core/lwg_server.h"
+#if LWG_TLS
+#include "transport/lwg_tls.h"
+#endif
 
 #ifndef LWG_POSIX_RX_BUF
 #define LWG_POSIX_RX_BUF 16384
@@ -33,6 +36,8 @@ typedef struct lwg_posix_io {
     const lwg_link *link;
     uint8_t connecting;        /* client: non-blocking connect pending   */
     uint8_t want_write;        /* output is pending: poll for POLLOUT    */
+    void *tls;                 /* its lwg_tls_conn, when wrapped in TLS  */
+    lwg_channel *channel;      /* client side: whose connection it is    */
     uint32_t rx_off;
     uint32_t rx_len;
     uint8_t rx[LWG_POSIX_RX_BUF];
@@ -45,6 +50,10 @@ typedef struct lwg_posix_client {
     char host[256];
     char port[8];
     lwg_posix_io io[LWG_CHANNEL_CONNS];
+#if LWG_TLS
+    const lwg_tls_config *tls;      /* NULL: plaintext                    */
+    lwg_tls_conn tls_conn[LWG_CHANNEL_CONNS];
+#endif
 } lwg_posix_client;
 
 /** A server listening on TCP. */
@@ -54,6 +63,10 @@ typedef struct lwg_posix_server {
     int port;                  /* the bound port (useful with port 0)    */
     unsigned refused;          /* connections refused: no free slot      */
     lwg_posix_io conns[LWG_MAX_CONNECTIONS];
+#if LWG_TLS
+    const lwg_tls_config *tls;      /* NULL: plaintext                    */
+    lwg_tls_conn tls_conn[LWG_MAX_CONNECTIONS];
+#endif
 } lwg_posix_server;
 
 /** Drive `ch` to host:port.  The connection is opened when the channel
@@ -66,6 +79,21 @@ int lwg_posix_client_init(lwg_posix_client *pc, lwg_channel *ch,
  *  any free port, see ps->port).  LWG_EIO on socket errors. */
 int lwg_posix_server_listen(lwg_posix_server *ps, lwg_server *srv,
                             const char *addr, int port);
+
+#if LWG_TLS
+/** Wrap every connection of this client in TLS with `cfg` (a client
+ *  config, kept by pointer); the channel becomes https.  Call after
+ *  lwg_posix_client_init(), before the first call. */
+void lwg_posix_client_use_tls(lwg_posix_client *pc, const lwg_tls_config *cfg);
+
+/** Wrap every accepted connection in TLS with `cfg` (a server config).
+ *  Handlers reach the connection's lwg_tls_conn (verified peer identity)
+ *  through lwg_call_transport(). */
+void lwg_posix_server_use_tls(lwg_posix_server *ps, const lwg_tls_config *cfg);
+
+/** A time source for certificate validity (seconds since 1970). */
+int64_t lwg_posix_unix_time(void);
+#endif
 
 /** Close the listening socket and every connection. */
 void lwg_posix_server_close(lwg_posix_server *ps);

@@ -8,6 +8,7 @@
  */
 #include "port/posix/lwg_posix.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <pb_decode.h>
@@ -59,7 +60,19 @@ int lwg_posix_call_start(lwg_posix_call *pc, lwg_posix_client *client,
     pc->done = pc->headers = pc->held = 0;
     pc->msg = NULL;
     pc->msg_len = 0;
-    return lwg_call_start(client->channel, &pc->call, method, opts, &blocking_cbs, pc);
+    {
+        int r = lwg_call_start(client->channel, &pc->call, method, opts, &blocking_cbs, pc);
+        if (r != LWG_OK) {
+            /* never started: it is over, with a status saying why */
+            pc->done = 1;
+            pc->call.status_code = r == LWG_ECLOSED ? LWG_STATUS_UNAVAILABLE
+                                                    : LWG_STATUS_INVALID_ARGUMENT;
+            snprintf(pc->call.status_msg, sizeof pc->call.status_msg, "%s",
+                     r == LWG_ECLOSED ? "channel shut down" : "invalid call options");
+            pc->call.status_msg_len = (uint16_t)strlen(pc->call.status_msg);
+        }
+        return r;
+    }
 }
 
 int lwg_posix_call_send(lwg_posix_call *pc, const uint8_t *msg, size_t len)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int set_nonblocking(int fd)
@@ -35,18 +36,35 @@ static void io_reset(lwg_posix_io *io)
     io->link = NULL;
     io->connecting = 0;
     io->want_write = 0;
+    io->tls = NULL;
+    io->channel = NULL;
     io->rx_off = io->rx_len = 0;
 }
 
-/* The transport is gone: tell the link, close the socket. */
+/* The transport is gone: tell the link, close the socket.  Our side is
+ * shut down first and unread input drained, so the kernel does not answer
+ * with a reset that could destroy the last bytes we sent (GOAWAY, TLS
+ * close_notify or alert). */
 static void io_close(lwg_posix_io *io, int err)
 {
     const lwg_link *link = io->link;
     int fd = io->fd;
 
+#if LWG_TLS
+    if (io->tls != NULL && io->channel != NULL) {
+        const char *why = NULL;
+        if (lwg_tls_error(io->tls, &why) != LWG_OK && why != NULL)
+            lwg_channel_set_connect_error(io->channel, why);
+    }
+#endif
     io_reset(io);
-    if (fd >= 0)
+    if (fd >= 0) {
+        uint8_t sink[512];
+        (void)shutdown(fd, SHUT_WR);
+        for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+            ;
         close(fd);
+    }
     if (link)
         link->ops->closed(link->ctx, err);
 }
@@ -115,6 +133,11 @@ static void io_pump(lwg_posix_io *io, short revents)
         if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
             return;
         if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
+            if (io->channel != NULL) {
+                char why[64];
+                snprintf(why, sizeof why, "failed to connect: %s", strerror(err));
+                lwg_channel_set_connect_error(io->channel, why);
+            }
             io_close(io, LWG_EIO);
             return;
         }
@@ -242,8 +265,42 @@ static void client_connect(lwg_posix_client *pc)
         io->fd = fd;
         io->connecting = 1;
         io->link = link;
+        io->channel = pc->channel;
+#if LWG_TLS
+        if (pc->tls != NULL) {
+            unsigned k = (unsigned)((lwg_channel_conn *)link->ctx - pc->channel->conns);
+            lwg_tls_conn *t = &pc->tls_conn[k];
+            if (lwg_tls_conn_init(t, pc->tls, link, pc->host, lwg_port_now_ms()) != LWG_OK) {
+                lwg_channel_set_connect_error(pc->channel, "out of TLS memory");
+                io_reset(io);
+                close(fd);
+                link->ops->closed(link->ctx, LWG_ENOMEM);
+                return;
+            }
+            io->link = lwg_tls_conn_link(t);
+            io->tls = t;
+        }
+#endif
     }
 }
+
+#if LWG_TLS
+void lwg_posix_client_use_tls(lwg_posix_client *pc, const lwg_tls_config *cfg)
+{
+    pc->tls = cfg;
+    lwg_channel_set_secure(pc->channel, cfg != NULL);
+}
+
+void lwg_posix_server_use_tls(lwg_posix_server *ps, const lwg_tls_config *cfg)
+{
+    ps->tls = cfg;
+}
+
+int64_t lwg_posix_unix_time(void)
+{
+    return (int64_t)time(NULL);
+}
+#endif
 
 void lwg_posix_client_close(lwg_posix_client *pc)
 {
@@ -335,6 +392,22 @@ static void server_accept(lwg_posix_server *ps)
         io_reset(&ps->conns[i]);
         ps->conns[i].fd = fd;
         ps->conns[i].link = link;
+#if LWG_TLS
+        if (ps->tls != NULL) {
+            unsigned k = (unsigned)((lwg_server_conn *)link->ctx - ps->server->conns);
+            lwg_tls_conn *t = &ps->tls_conn[k];
+            if (lwg_tls_conn_init(t, ps->tls, link, NULL, lwg_port_now_ms()) != LWG_OK) {
+                io_reset(&ps->conns[i]);
+                close(fd);
+                link->ops->closed(link->ctx, LWG_ENOMEM);
+                ps->refused++;
+                continue;
+            }
+            lwg_server_set_transport(link, t);
+            ps->conns[i].link = lwg_tls_conn_link(t);
+            ps->conns[i].tls = t;
+        }
+#endif
         (void)io_flush(&ps->conns[i]);
     }
 }
