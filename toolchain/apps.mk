@@ -56,15 +56,31 @@ gen: $(call gen_files,$(patsubst proto/%.proto,%,$(filter proto/%,$(PROTO_ALL)))
 APP_BIN    := build/host/bin
 APP_OBJ    := build/host/app
 APP_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# TLS on (mbedTLS from Debian's source package, the same build as the TLS
+# unit tests' "tls" flavour, toolchain/mbedtls_test.mk), with an arena big
+# enough for an interop server's connections.
+APP_TLS    := $(if $(MBEDTLS_SRC),$(filter-out -DLWG_TLS_ARENA_SIZE=%,$(TLS_TEST_BASE_DEFS)) \
+                -DLWG_TLS_ARENA_SIZE=4194304 $(MBEDTLS_INC))
+APP_TLS_LIB := $(if $(MBEDTLS_SRC),$(tls_MBED_LIB))
 APP_CFLAGS := -std=c11 -O1 -g $(APP_SAN) -Wall -Wextra -Wshadow -Werror -D_GNU_SOURCE \
-              -I. -I$(GEN_C) -Iexamples/config/host
+              -I. -I$(GEN_C) -Iexamples/config/host $(APP_TLS)
 APP_RT_SRCS := $(wildcard port/*.c transport/*.c core/*.c port/posix/*.c)
 APP_RT_OBJS := $(APP_RT_SRCS:%.c=$(APP_OBJ)/%.o)
 
-$(APP_OBJ)/%.o: %.c
+# objects are rebuilt when the flags change (e.g. TLS on or off)
+APP_FLAGS_FILE := $(APP_OBJ)/flags.txt
+APP_FLAGS_NOW  := $(TEST_CC) $(APP_CFLAGS)
+ifneq ($(filter-out clean distclean deps test print-%,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(APP_FLAGS_NOW),$(if $(wildcard $(APP_FLAGS_FILE)),$(file <$(APP_FLAGS_FILE))))
+$(shell mkdir -p $(APP_OBJ))
+$(file >$(APP_FLAGS_FILE),$(APP_FLAGS_NOW))
+endif
+endif
+
+$(APP_OBJ)/%.o: %.c $(APP_FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
-$(APP_OBJ)/gen/%.o: $(GEN_C)/%.c
+$(APP_OBJ)/gen/%.o: $(GEN_C)/%.c $(APP_FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
 -include $(APP_RT_OBJS:.o=.d)
@@ -81,10 +97,10 @@ $(INTEROP_SRC_OBJS): $(call gen_files,$(INTEROP_PROTOS))
 # changes rebuilds the generated code that uses it)
 -include $(INTEROP_SRC_OBJS:.o=.d) $(patsubst %.o,%.d,$(call gen_objs,$(INTEROP_PROTOS),$(APP_OBJ)))
 
-$(APP_BIN)/interop_server: $(APP_OBJ)/tests/interop/interop_server.o $(INTEROP_OBJS) $(APP_RT_OBJS)
+$(APP_BIN)/interop_server: $(APP_OBJ)/tests/interop/interop_server.o $(INTEROP_OBJS) $(APP_RT_OBJS) $(APP_TLS_LIB)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_SAN) $^ -lprotobuf-nanopb -o $@
-$(APP_BIN)/interop_client: $(APP_OBJ)/tests/interop/interop_client.o $(INTEROP_OBJS) $(APP_RT_OBJS)
+$(APP_BIN)/interop_client: $(APP_OBJ)/tests/interop/interop_client.o $(INTEROP_OBJS) $(APP_RT_OBJS) $(APP_TLS_LIB)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_SAN) $^ -lprotobuf-nanopb -o $@
 
@@ -99,7 +115,7 @@ $(APP_OBJ)/tests/gen/gen_e2e.o: $(call gen_files,$(GEN_E2E_PROTOS))
 -include $(APP_OBJ)/tests/gen/gen_e2e.d \
          $(patsubst %.o,%.d,$(call gen_objs,$(GEN_E2E_PROTOS),$(APP_OBJ)))
 $(APP_BIN)/gen_e2e: $(APP_OBJ)/tests/gen/gen_e2e.o $(call gen_objs,$(GEN_E2E_PROTOS),$(APP_OBJ)) \
-                    $(APP_RT_OBJS)
+                    $(APP_RT_OBJS) $(APP_TLS_LIB)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(APP_SAN) $^ -lprotobuf-nanopb -o $@
 .PHONY: gen-e2e

@@ -417,6 +417,51 @@ static int run_case(const char *name)
     return 1;
 }
 
+static lwg_channel_opts channel_opts;
+
+#if LWG_TLS
+static lwg_tls_config tls;
+static uint8_t tls_ca[16384], tls_cert[16384], tls_key[16384];
+
+/* --use_tls=true [--use_test_ca=true --ca_file=F] [--server_host_override=N]
+ * [--tls_cert_file=F --tls_key_file=F for mutual TLS] */
+static int setup_tls(int argc, char **argv, const char *override)
+{
+    const char *ca = interop_flag(argc, argv, "ca_file");
+    const char *cert = interop_flag(argc, argv, "tls_cert_file");
+    const char *key = interop_flag(argc, argv, "tls_key_file");
+    long n;
+
+    if (lwg_tls_config_init(&tls, LWG_TLS_CLIENT) != LWG_OK)
+        return -1;
+    if (ca == NULL && interop_flag_bool(argc, argv, "use_test_ca", false))
+        ca = "build/certs/ca.pem"; /* tests/certs/make_certs.sh */
+    if (ca == NULL) {
+        fprintf(stderr, "interop_client: --use_tls needs --ca_file (or --use_test_ca)\n");
+        return -1;
+    }
+    n = interop_read_file(ca, tls_ca, sizeof tls_ca);
+    if (n < 0 || lwg_tls_config_add_ca(&tls, tls_ca, (size_t)n) != LWG_OK) {
+        fprintf(stderr, "interop_client: cannot load %s\n", ca);
+        return -1;
+    }
+    if (cert != NULL && key != NULL) {
+        long nc = interop_read_file(cert, tls_cert, sizeof tls_cert);
+        long nk = interop_read_file(key, tls_key, sizeof tls_key);
+        if (nc < 0 || nk < 0 ||
+            lwg_tls_config_set_own_cert(&tls, tls_cert, (size_t)nc, tls_key, (size_t)nk) != LWG_OK) {
+            fprintf(stderr, "interop_client: cannot load the client certificate\n");
+            return -1;
+        }
+    }
+    if (override != NULL)
+        lwg_tls_config_set_server_name_override(&tls, override);
+    lwg_tls_config_set_time(&tls, lwg_posix_unix_time);
+    lwg_posix_client_use_tls(&client, &tls);
+    return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     const char *host = interop_flag(argc, argv, "server_host");
@@ -436,6 +481,20 @@ int main(int argc, char **argv)
         lwg_posix_client_init(&client, &channel, host, (int)port) != LWG_OK) {
         fprintf(stderr, "interop_client: bad server address\n");
         return 2;
+    }
+    channel_opts.keepalive_time_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_time_ms", 0);
+    channel_opts.keepalive_timeout_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_timeout_ms", 0);
+    channel_opts.keepalive_permit_without_stream =
+        interop_flag_bool(argc, argv, "keepalive_permit_without_stream", false);
+    lwg_channel_set_opts(&channel, &channel_opts);
+    if (interop_flag_bool(argc, argv, "use_tls", false)) {
+#if LWG_TLS
+        if (setup_tls(argc, argv, override) != 0)
+            return 2;
+#else
+        fprintf(stderr, "interop_client: built without TLS (LWG_TLS 0)\n");
+        return 2;
+#endif
     }
     if (strcmp(test_case, "all") == 0) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

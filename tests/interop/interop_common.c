@@ -3,6 +3,7 @@
  */
 #include "interop_common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +86,19 @@ long interop_flag_int(int argc, char **argv, const char *name, long dflt)
     const char *v = interop_flag(argc, argv, name);
 
     return v ? strtol(v, NULL, 10) : dflt;
+}
+
+long interop_read_file(const char *path, uint8_t *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (f == NULL)
+        return -1;
+    n = fread(buf, 1, size - 1, f);
+    fclose(f);
+    if (n == size - 1)
+        return -1; /* too big for the buffer */
+    buf[n] = 0;
+    return (long)n + 1;
 }

@@ -44,4 +44,8 @@ bool interop_flag_bool(int argc, char **argv, const char *name, bool dflt);
 /** Integer flag; absent is `dflt`. */
 long interop_flag_int(int argc, char **argv, const char *name, long dflt);
 
+/** Read a whole file (certificates, keys) into buf, NUL-terminated (PEM
+ *  is parsed as a string).  Returns its length + 1, or -1. */
+long interop_read_file(const char *path, uint8_t *buf, size_t size);
+
 #endif

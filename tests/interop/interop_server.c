@@ -346,6 +346,50 @@ static int run_timers(void)
     return wait;
 }
 
+/* Connection management and keepalive, as gRPC's interop server takes
+ * them (absent: gRPC's defaults). */
+static lwg_server_opts server_opts;
+
+#if LWG_TLS
+static lwg_tls_config tls;
+static uint8_t tls_cert[16384], tls_key[16384], tls_ca[16384];
+
+/* --use_tls=true --tls_cert_file=F --tls_key_file=F
+ * [--tls_client_ca_file=F --require_client_cert=true|--optional_client_cert=true] */
+static int setup_tls(int argc, char **argv)
+{
+    const char *cert = interop_flag(argc, argv, "tls_cert_file");
+    const char *key = interop_flag(argc, argv, "tls_key_file");
+    const char *ca = interop_flag(argc, argv, "tls_client_ca_file");
+    long nc, nk;
+
+    if (cert == NULL || key == NULL) {
+        fprintf(stderr, "interop_server: --use_tls needs --tls_cert_file and --tls_key_file\n");
+        return -1;
+    }
+    nc = interop_read_file(cert, tls_cert, sizeof tls_cert);
+    nk = interop_read_file(key, tls_key, sizeof tls_key);
+    if (nc < 0 || nk < 0 || lwg_tls_config_init(&tls, LWG_TLS_SERVER) != LWG_OK ||
+        lwg_tls_config_set_own_cert(&tls, tls_cert, (size_t)nc, tls_key, (size_t)nk) != LWG_OK) {
+        fprintf(stderr, "interop_server: cannot load the certificate and key\n");
+        return -1;
+    }
+    if (ca != NULL) {
+        long n = interop_read_file(ca, tls_ca, sizeof tls_ca);
+        if (n < 0 || lwg_tls_config_add_ca(&tls, tls_ca, (size_t)n) != LWG_OK) {
+            fprintf(stderr, "interop_server: cannot load %s\n", ca);
+            return -1;
+        }
+        lwg_tls_config_set_client_cert(&tls, interop_flag_bool(argc, argv, "require_client_cert", false)
+                                                 ? LWG_TLS_CLIENT_CERT_REQUIRED
+                                                 : LWG_TLS_CLIENT_CERT_OPTIONAL);
+    }
+    lwg_tls_config_set_time(&tls, lwg_posix_unix_time);
+    lwg_posix_server_use_tls(&posix_server, &tls);
+    return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     long port = interop_flag_int(argc, argv, "port", 10000);
@@ -355,11 +399,30 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
+    server_opts.keepalive_time_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_time_ms", 0);
+    server_opts.keepalive_timeout_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_timeout_ms", 0);
+    server_opts.keepalive_min_time_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_min_time_ms", 0);
+    server_opts.keepalive_permit_without_stream =
+        interop_flag_bool(argc, argv, "keepalive_permit_without_stream", false);
+    server_opts.max_connection_idle_ms = (uint32_t)interop_flag_int(argc, argv, "max_connection_idle_ms", 0);
+    server_opts.max_connection_age_ms = (uint32_t)interop_flag_int(argc, argv, "max_connection_age_ms", 0);
+    server_opts.max_connection_age_grace_ms =
+        (uint32_t)interop_flag_int(argc, argv, "max_connection_age_grace_ms", 0);
     lwg_server_init(&server, NULL);
+    lwg_server_set_opts(&server, &server_opts);
     grpc_testing_TestService_register(&server, &test_service, &test_impl);
     if (lwg_posix_server_listen(&posix_server, &server, host, (int)port) != LWG_OK) {
         fprintf(stderr, "interop_server: cannot listen on port %ld\n", port);
         return 1;
+    }
+    if (interop_flag_bool(argc, argv, "use_tls", false)) {
+#if LWG_TLS
+        if (setup_tls(argc, argv) != 0)
+            return 1;
+#else
+        fprintf(stderr, "interop_server: built without TLS (LWG_TLS 0)\n");
+        return 1;
+#endif
     }
     printf("interop_server: listening on port %d\n", posix_server.port);
     fflush(stdout);
