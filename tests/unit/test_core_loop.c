@@ -376,6 +376,56 @@ static void test_reserved_metadata_refused(void)
     CHECK_EQ(lwg_call_start(&ch, &calls[0], &m_unary, &opts2, &cbs, &res[0]), LWG_EINVAL);
 }
 
+/* Per-RPC credentials: refused on plaintext unless allowed; the server's
+ * auth_check answers before any handler runs. */
+static int auth_calls;
+static int check_bearer(lwg_call *call, void *user)
+{
+    size_t n;
+    const uint8_t *v = lwg_metadata_get(lwg_call_metadata(call), "authorization", 13, &n);
+
+    (void)user;
+    auth_calls++;
+    return (v && n == 12 && memcmp(v, "Bearer token", 12) == 0) ? LWG_STATUS_OK
+                                                                : LWG_STATUS_UNAUTHENTICATED;
+}
+
+static void test_per_rpc_credentials(void)
+{
+    static const lwg_server_opts so = { .auth_check = check_bearer };
+    static const lwg_channel_opts allow = { .allow_insecure_credentials = 1 };
+    lwg_call_opts good = { .authorization = "Bearer token" };
+    lwg_call_opts bad = { .authorization = "Bearer nope" };
+
+    setup();
+    lwg_server_set_opts(&srv, &so);
+    auth_calls = 0;
+    /* plaintext channel: refused before anything is sent */
+    CHECK_EQ(lwg_call_start(&ch, &calls[0], &m_unary, &good, &cbs, &res[0]), LWG_OK);
+    pump(20);
+    CHECK_EQ(res[0].done, 1);
+    CHECK_EQ(lwg_call_status(&calls[0]), LWG_STATUS_UNAUTHENTICATED);
+    CHECK_EQ(auth_calls, 0);
+    /* explicitly allowed: the server checks the token */
+    lwg_channel_set_opts(&ch, &allow);
+    CHECK_EQ(lwg_call_start(&ch, &calls[1], &m_unary, &good, &cbs, &res[1]), LWG_OK);
+    lwg_call_send(&calls[1], (const uint8_t *)"hi", 2);
+    lwg_call_close_send(&calls[1]);
+    CHECK_EQ(lwg_call_start(&ch, &calls[2], &m_unary, &bad, &cbs, &res[2]), LWG_OK);
+    lwg_call_send(&calls[2], (const uint8_t *)"hi", 2);
+    lwg_call_close_send(&calls[2]);
+    srv_done_count = 0;
+    pump(50);
+    CHECK_EQ(lwg_call_status(&calls[1]), LWG_STATUS_OK);
+    CHECK_EQ(res[1].messages, 1);
+    CHECK_EQ(lwg_call_status(&calls[2]), LWG_STATUS_UNAUTHENTICATED);
+    CHECK_EQ(res[2].messages, 0);
+    CHECK_EQ(auth_calls, 2);
+    CHECK_EQ(srv_done_count, 1); /* only the good call reached its handler */
+    lwg_channel_set_opts(&ch, NULL);
+    lwg_server_set_opts(&srv, NULL);
+}
+
 int main(void)
 {
     RUN(test_unary_echo_with_metadata);
@@ -388,5 +438,6 @@ int main(void)
     RUN(test_cancel);
     RUN(test_message_too_large);
     RUN(test_reserved_metadata_refused);
+    RUN(test_per_rpc_credentials);
     return lwg_test_summary();
 }
