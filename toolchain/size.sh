@@ -103,7 +103,7 @@ if $MAKE --no-print-directory TARGET=cortex-m4 CONFIG=server-tls \
         echo
         echo "## TLS (cortex-m4, config server-tls, mbedTLS 2.28 with toolchain/mbedtls_config.h)"
         echo
-        echo "What TLS adds to a client and to a server image (\\`make tls-size\\`):"
+        echo "What TLS adds to a client and to a server image (make tls-size):"
         echo
         echo '```'
         grep -E "TLS flash|flash lwg_tls|RAM (config|conn|tls_arena)" "$tls_log"
