@@ -93,4 +93,22 @@ function flagTrue(v) {
   return ['1', 'true', 'yes', 'on'].includes(String(v).toLowerCase());
 }
 
-module.exports = { grpc, testing, C, parseFlags, flagTrue, ROOT };
+// TLS test credentials (tests/certs/make_certs.sh).
+const CERT_DIR = path.join(ROOT, 'build', 'certs');
+const TEST_CERTS = {
+  CA_FILE: path.join(CERT_DIR, 'ca.pem'),
+  CERT_FILE: path.join(CERT_DIR, 'server.pem'),
+  KEY_FILE: path.join(CERT_DIR, 'server.key'),
+};
+
+// The contents of a file, or exit 2 saying which one cannot be read.
+function readFileOrExit(file) {
+  try {
+    return require('fs').readFileSync(file);
+  } catch (e) {
+    console.error(`cannot read ${file}: ${e.message}`);
+    process.exit(2);
+  }
+}
+
+module.exports = { grpc, testing, C, parseFlags, flagTrue, ROOT, TEST_CERTS, readFileOrExit };

@@ -113,6 +113,18 @@ def status_code(number):
     return CODE_BY_NUMBER.get(number, grpc.StatusCode.UNKNOWN)
 
 
+# ---- TLS test credentials (tests/certs/make_certs.sh) -----------------------
+CERT_DIR = os.path.join(ROOT, "build", "certs")
+TEST_CA_FILE = os.path.join(CERT_DIR, "ca.pem")
+TEST_CERT_FILE = os.path.join(CERT_DIR, "server.pem")
+TEST_KEY_FILE = os.path.join(CERT_DIR, "server.key")
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def parse_flags(argv, known):
     """Parse `--name=value` and `--name value` flags.
 

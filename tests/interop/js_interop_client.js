@@ -3,21 +3,33 @@
 // gRPC interop test client on grpc-js (pure JavaScript gRPC): a standard peer.
 //
 //   node tests/interop/js_interop_client.js --server_host=H --server_port=N --test_case=C
-//       [--server_host_override=NAME] [--use_tls=false] [--timeout=SECONDS]
+//       [--server_host_override=NAME] [--timeout=SECONDS]
+//       [--use_tls=true [--use_test_ca=true | --ca_file=F]
+//                       [--tls_cert_file=F --tls_key_file=F]]
 //
 // Runs one case of doc/interop-test-descriptions.md (grpc/grpc repository)
-// against a grpc.testing.TestService server, plaintext, and checks everything
+// against a grpc.testing.TestService server, plaintext or over TLS
+// (grpc.credentials.createSsl), and checks everything
 // that document lists under "Client asserts" (and the optional checks it
 // allows: payload bodies are all zeros, exact response counts).  Prints
 // `PASS CASE` and exits 0, or `FAIL CASE: reason` and exits 1.
 // `--test_case=all` runs every case; a comma-separated list runs those.
+//
+// TLS: --use_tls=true verifies the server against --ca_file (PEM), or with
+// --use_test_ca=true against build/certs/ca.pem (tests/certs/make_certs.sh),
+// else against the system roots; --server_host_override=NAME is the name
+// checked in the server's certificate (grpc.ssl_target_name_override) and
+// the :authority.  --tls_cert_file and --tls_key_file give a client
+// certificate for mutual TLS (as lwgrpc's interop_client takes them).
 //
 // Cases: empty_unary large_unary client_streaming server_streaming ping_pong
 // empty_stream custom_metadata status_code_and_message special_status_message
 // unimplemented_method unimplemented_service cancel_after_begin
 // cancel_after_first_response timeout_on_sleeping_server pick_first_unary
 
-const { grpc, testing, C, parseFlags, flagTrue } = require('./interop_common');
+const {
+  grpc, testing, C, parseFlags, flagTrue, TEST_CERTS, readFileOrExit,
+} = require('./interop_common');
 
 let TIMEOUT_MS = 20000;   // deadline of every call not testing deadlines
 
@@ -310,13 +322,16 @@ async function statusCase(ctx, message, duplex) {
     `FullDuplexCall: status message ${JSON.stringify(rd.status.details)}, expected ${JSON.stringify(message)}`);
 }
 
-async function runCase(name, target, override) {
+async function runCase(name, target, override, tlsCreds) {
   const options = { 'grpc.max_receive_message_length': 8 << 20 };
-  if (override) options['grpc.default_authority'] = override;
+  if (override) {
+    options['grpc.default_authority'] = override;
+    if (tlsCreds) options['grpc.ssl_target_name_override'] = override;
+  }
   if (name === 'pick_first_unary') {
     options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ pick_first: {} }] });
   }
-  const creds = grpc.credentials.createInsecure();
+  const creds = tlsCreds || grpc.credentials.createInsecure();
   const ctx = { target, creds, options, client: new testing.TestService(target, creds, options) };
   try {
     await CASES[name](ctx);
@@ -334,14 +349,23 @@ async function runCase(name, target, override) {
 async function main() {
   const flags = parseFlags(process.argv.slice(2), {
     server_host: '127.0.0.1', server_port: '', test_case: '', server_host_override: '',
-    use_tls: 'false', use_test_ca: 'false', timeout: String(TIMEOUT_MS / 1000) });
+    use_tls: 'false', use_test_ca: 'false', ca_file: '', tls_cert_file: '', tls_key_file: '',
+    timeout: String(TIMEOUT_MS / 1000) });
   if (!flags.server_port || !flags.test_case) {
     console.error('usage: js_interop_client.js --server_host=H --server_port=N --test_case=C');
     process.exit(2);
   }
+  let tlsCreds = null;
   if (flagTrue(flags.use_tls)) {
-    console.error('--use_tls=true is not supported by this peer (plaintext only)');
-    process.exit(2);
+    const caFile = flags.ca_file || (flagTrue(flags.use_test_ca) ? TEST_CERTS.CA_FILE : '');
+    if (!flags.tls_cert_file !== !flags.tls_key_file) {
+      console.error('--tls_cert_file and --tls_key_file go together');
+      process.exit(2);
+    }
+    tlsCreds = grpc.credentials.createSsl(
+      caFile ? readFileOrExit(caFile) : null,          // null: the system roots
+      flags.tls_key_file ? readFileOrExit(flags.tls_key_file) : null,
+      flags.tls_cert_file ? readFileOrExit(flags.tls_cert_file) : null);
   }
   TIMEOUT_MS = Math.round(parseFloat(flags.timeout) * 1000);
   const host = flags.server_host.includes(':') && !flags.server_host.startsWith('[')
@@ -361,7 +385,9 @@ async function main() {
   }, (TIMEOUT_MS + 10000) * names.length);
   guard.unref();
   let ok = true;
-  for (const n of names) ok = (await runCase(n, target, flags.server_host_override)) && ok;
+  for (const n of names) {
+    ok = (await runCase(n, target, flags.server_host_override, tlsCreds)) && ok;
+  }
   process.exit(ok ? 0 : 1);
 }
 

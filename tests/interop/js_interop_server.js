@@ -2,10 +2,13 @@
 'use strict';
 // gRPC interop test server on grpc-js (pure JavaScript gRPC): a standard peer.
 //
-//   node tests/interop/js_interop_server.js --port=N [--use_tls=false] [--host=127.0.0.1]
+//   node tests/interop/js_interop_server.js --port=N [--host=127.0.0.1]
+//       [--use_tls=true [--tls_cert_file=F --tls_key_file=F]
+//                       [--tls_client_ca_file=F [--require_client_cert=true]]]
+//       [--log_calls=true]
 //
 // Implements grpc.testing.TestService as doc/interop-test-descriptions.md
-// (grpc/grpc repository) describes it, over plaintext HTTP/2: EmptyCall,
+// (grpc/grpc repository) describes it, over plaintext HTTP/2 or TLS: EmptyCall,
 // UnaryCall, CacheableUnaryCall, StreamingOutputCall, StreamingInputCall,
 // FullDuplexCall, HalfDuplexCall.  Every method observes response_size /
 // response_parameters (size and interval_us), response_status (ends the call
@@ -16,9 +19,20 @@
 // trailing metadata.  UnimplementedCall is left out (grpc-js answers
 // UNIMPLEMENTED) and UnimplementedService is not registered.
 //
+// TLS (grpc.ServerCredentials.createSsl): --use_tls=true with --tls_cert_file
+// and --tls_key_file (PEM; default build/certs/server.pem and server.key of
+// tests/certs/make_certs.sh).  Mutual TLS: --tls_client_ca_file=F
+// --require_client_cert=true (grpc-js either requires and verifies a client
+// certificate or asks for none: without --require_client_cert the CA file
+// is loaded but no certificate is asked for).  --log_calls=true prints
+// `call METHOD` when a handler starts (a test's proof that a refused
+// connection never reached one).
+//
 // Prints "listening on HOST:PORT" once bound; stops on SIGTERM / SIGINT.
 
-const { grpc, testing, C, parseFlags, flagTrue } = require('./interop_common');
+const {
+  grpc, testing, C, parseFlags, flagTrue, TEST_CERTS, readFileOrExit,
+} = require('./interop_common');
 
 const SERVER_ID = `js-interop-server-${process.pid}`;
 
@@ -169,25 +183,51 @@ const service = {
   // UnimplementedCall: deliberately absent.
 };
 
+// service with every handler printing `call NAME` before it runs.
+function logged(impl) {
+  const out = {};
+  for (const [name, fn] of Object.entries(impl)) {
+    out[name] = function (call, callback) {
+      console.log(`call ${name}`);
+      return fn.call(this, call, callback);
+    };
+  }
+  return out;
+}
+
 function main() {
-  const flags = parseFlags(process.argv.slice(2), { port: '', use_tls: 'false', host: '127.0.0.1' });
+  const flags = parseFlags(process.argv.slice(2), {
+    port: '', use_tls: 'false', host: '127.0.0.1',
+    tls_cert_file: TEST_CERTS.CERT_FILE, tls_key_file: TEST_CERTS.KEY_FILE,
+    tls_client_ca_file: '', require_client_cert: 'false', log_calls: 'false' });
   if (!flags.port) {
     console.error('--port is required');
     process.exit(2);
   }
-  if (flagTrue(flags.use_tls)) {
-    console.error('--use_tls=true is not supported by this peer (plaintext only)');
-    process.exit(2);
+  let creds = grpc.ServerCredentials.createInsecure();
+  const tls = flagTrue(flags.use_tls);
+  if (tls) {
+    const require = flagTrue(flags.require_client_cert);
+    if (require && !flags.tls_client_ca_file) {
+      console.error('--require_client_cert needs --tls_client_ca_file');
+      process.exit(2);
+    }
+    const ca = flags.tls_client_ca_file ? readFileOrExit(flags.tls_client_ca_file) : null;
+    creds = grpc.ServerCredentials.createSsl(ca, [{
+      private_key: readFileOrExit(flags.tls_key_file),
+      cert_chain: readFileOrExit(flags.tls_cert_file),
+    }], require);
   }
   const server = new grpc.Server();
-  server.addService(testing.TestService.service, service);
+  server.addService(testing.TestService.service,
+    flagTrue(flags.log_calls) ? logged(service) : service);
   const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
-  server.bindAsync(`${host}:${flags.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+  server.bindAsync(`${host}:${flags.port}`, creds, (err, port) => {
     if (err) {
       console.error(`cannot listen on ${host}:${flags.port}: ${err.message}`);
       process.exit(1);
     }
-    console.log(`listening on ${flags.host}:${port}`);
+    console.log(`listening on ${flags.host}:${port}${tls ? ' (TLS)' : ''}`);
   });
   const stop = () => {
     server.tryShutdown(() => process.exit(0));

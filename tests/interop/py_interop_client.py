@@ -2,15 +2,25 @@
 """gRPC interop test client on Python grpcio (gRPC C-core): a standard peer.
 
     tests/interop/py_interop_client.py --server_host=H --server_port=N --test_case=C
-        [--server_host_override=NAME] [--use_tls=false] [--timeout=SECONDS]
+        [--server_host_override=NAME] [--timeout=SECONDS]
+        [--use_tls=true [--use_test_ca=true | --ca_file=F]
+                        [--tls_cert_file=F --tls_key_file=F]]
 
 Runs one case of doc/interop-test-descriptions.md (grpc/grpc repository)
-against a grpc.testing.TestService server, plaintext, and checks everything
+against a grpc.testing.TestService server, plaintext or over TLS
+(grpc.ssl_channel_credentials), and checks everything
 that document lists under "Client asserts" (and the optional checks it
 allows: payload bodies are all zeros, exact response counts).  Prints
 `PASS CASE` and exits 0, or `FAIL CASE: reason` and exits 1.
 `--test_case=all` runs every case in turn.  Flags take `--flag=value` or
 `--flag value`.
+
+TLS: --use_tls=true verifies the server against --ca_file (PEM), or with
+--use_test_ca=true against build/certs/ca.pem (tests/certs/make_certs.sh),
+else against the system roots; --server_host_override=NAME is the name
+checked in the server's certificate (grpc.ssl_target_name_override) and
+the :authority.  --tls_cert_file and --tls_key_file give a client
+certificate for mutual TLS (as lwgrpc's interop_client takes them).
 
 Cases: empty_unary large_unary client_streaming server_streaming ping_pong
 empty_stream custom_metadata status_code_and_message special_status_message
@@ -304,21 +314,26 @@ CASE_BY_NAME = {f.__name__: f for f in CASES}
 
 
 class Ctx:
-    def __init__(self, target, authority, lb_policy=None):
+    def __init__(self, target, authority, lb_policy=None, creds=None):
         options = [("grpc.max_receive_message_length", 8 << 20)]
         if authority:
             options.append(("grpc.default_authority", authority))
+            if creds is not None:
+                options.append(("grpc.ssl_target_name_override", authority))
         if lb_policy:
             options.append(("grpc.lb_policy_name", lb_policy))
-        self.channel = grpc.insecure_channel(target, options=options)
+        if creds is not None:
+            self.channel = grpc.secure_channel(target, creds, options=options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=options)
         self.stub = Stub(self.channel)
 
     def close(self):
         self.channel.close()
 
 
-def run_case(name, target, authority):
-    ctx = Ctx(target, authority, "pick_first" if name == "pick_first_unary" else None)
+def run_case(name, target, authority, creds=None):
+    ctx = Ctx(target, authority, "pick_first" if name == "pick_first_unary" else None, creds)
     try:
         CASE_BY_NAME[name](ctx)
     except CheckFailed as e:
@@ -341,11 +356,24 @@ def main():
     flags = pb.parse_flags(sys.argv[1:], {
         "server_host": "127.0.0.1", "server_port": "", "test_case": "",
         "server_host_override": "", "use_tls": "false", "use_test_ca": "false",
+        "ca_file": "", "tls_cert_file": "", "tls_key_file": "",
         "timeout": str(TIMEOUT)})
     if not flags["server_port"] or not flags["test_case"]:
         sys.exit("usage: py_interop_client.py --server_host=H --server_port=N --test_case=C")
+    creds = None
     if pb.flag_true(flags["use_tls"]):
-        sys.exit("--use_tls=true is not supported by this peer (plaintext only)")
+        ca_file = flags["ca_file"] or (pb.TEST_CA_FILE if pb.flag_true(flags["use_test_ca"])
+                                       else "")
+        if bool(flags["tls_cert_file"]) != bool(flags["tls_key_file"]):
+            sys.exit("--tls_cert_file and --tls_key_file go together")
+        try:
+            ca = pb.read_file(ca_file) if ca_file else None     # None: system roots
+            key = pb.read_file(flags["tls_key_file"]) if flags["tls_key_file"] else None
+            cert = pb.read_file(flags["tls_cert_file"]) if flags["tls_cert_file"] else None
+        except OSError as e:
+            sys.exit("cannot read the TLS files: %s" % e)
+        creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
+                                             certificate_chain=cert)
     TIMEOUT = float(flags["timeout"])
     host = flags["server_host"]
     if ":" in host and not host.startswith("["):
@@ -359,7 +387,7 @@ def main():
             return 2
     ok = True
     for n in names:
-        ok = run_case(n, target, flags["server_host_override"]) and ok
+        ok = run_case(n, target, flags["server_host_override"], creds) and ok
     return 0 if ok else 1
 
 

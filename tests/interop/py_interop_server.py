@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """gRPC interop test server on Python grpcio (gRPC C-core): a standard peer.
 
-    tests/interop/py_interop_server.py --port=N [--use_tls=false] [--host=127.0.0.1]
+    tests/interop/py_interop_server.py --port=N [--host=127.0.0.1]
+        [--use_tls=true [--tls_cert_file=F --tls_key_file=F]
+                        [--tls_client_ca_file=F [--require_client_cert=true]]]
+        [--log_calls=true]
 
 Implements grpc.testing.TestService as doc/interop-test-descriptions.md
-(grpc/grpc repository) describes it, over plaintext HTTP/2:
+(grpc/grpc repository) describes it, over plaintext HTTP/2 or TLS:
 
   EmptyCall, UnaryCall, CacheableUnaryCall, StreamingOutputCall,
   StreamingInputCall, FullDuplexCall, HalfDuplexCall.
@@ -17,6 +20,16 @@ echoes the request metadata `x-grpc-test-echo-initial` into the initial
 metadata and `x-grpc-test-echo-trailing-bin` into the trailing metadata.
 UnimplementedCall is NOT implemented and UnimplementedService is not
 registered: calls to them get UNIMPLEMENTED from grpcio itself.
+
+TLS (grpc.ssl_server_credentials): --use_tls=true with --tls_cert_file and
+--tls_key_file (PEM; default build/certs/server.pem and server.key, the
+certificates of tests/certs/make_certs.sh, as gRPC's interop server
+defaults to its test credentials).  Mutual TLS: --tls_client_ca_file=F
+--require_client_cert=true (grpcio cannot make a client certificate
+optional: without --require_client_cert no client certificate is asked
+for).  --log_calls=true prints `call METHOD` (and the client certificate's
+common name over mTLS) when a handler starts, so a test can tell that a
+refused connection never reached one.
 
 Prints "listening on HOST:PORT" once the port is bound.  Stops on SIGTERM
 or SIGINT.  Flags take `--flag=value` or `--flag value`.
@@ -136,12 +149,24 @@ class TestService:
             yield from self._respond(req, context)
 
 
-def handlers(service):
+def logged(name, fn):
+    """fn, printing `call NAME [peer_cn=CN]` before it runs."""
+    def wrapper(request, context):
+        cn = context.auth_context().get("x509_common_name")
+        print("call %s%s" % (name, " peer_cn=%s" % cn[0].decode("utf-8", "replace")
+                             if cn else ""), flush=True)
+        return fn(request, context)
+    return wrapper
+
+
+def handlers(service, log_calls=False):
     out = {}
     for name, (req_cls, resp_cls, cstream, sstream) in pb.TEST_METHODS.items():
         fn = getattr(service, name, None)
         if fn is None:
             continue                    # UnimplementedCall stays unimplemented
+        if log_calls:
+            fn = logged(name, fn)
         kw = dict(request_deserializer=req_cls.FromString,
                   response_serializer=resp_cls.SerializeToString)
         if cstream and sstream:
@@ -156,26 +181,43 @@ def handlers(service):
 
 
 def main():
-    flags = pb.parse_flags(sys.argv[1:], {"port": "", "use_tls": "false",
-                                          "host": "127.0.0.1"})
+    flags = pb.parse_flags(sys.argv[1:], {
+        "port": "", "use_tls": "false", "host": "127.0.0.1",
+        "tls_cert_file": pb.TEST_CERT_FILE, "tls_key_file": pb.TEST_KEY_FILE,
+        "tls_client_ca_file": "", "require_client_cert": "false",
+        "log_calls": "false"})
     if not flags["port"]:
         sys.exit("--port is required")
+    creds = None
     if pb.flag_true(flags["use_tls"]):
-        sys.exit("--use_tls=true is not supported by this peer (plaintext only)")
+        try:
+            key = pb.read_file(flags["tls_key_file"])
+            cert = pb.read_file(flags["tls_cert_file"])
+            ca = pb.read_file(flags["tls_client_ca_file"]) if flags["tls_client_ca_file"] else None
+        except OSError as e:
+            sys.exit("cannot read the TLS files: %s" % e)
+        require = pb.flag_true(flags["require_client_cert"])
+        if require and ca is None:
+            sys.exit("--require_client_cert needs --tls_client_ca_file")
+        creds = grpc.ssl_server_credentials([(key, cert)], root_certificates=ca,
+                                            require_client_auth=require)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
     server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler(pb.TEST_SERVICE, handlers(TestService()))])
+        [grpc.method_handlers_generic_handler(
+            pb.TEST_SERVICE, handlers(TestService(), pb.flag_true(flags["log_calls"])))])
     addr = "%s:%s" % (flags["host"], flags["port"])
     if ":" in flags["host"]:
         addr = "[%s]:%s" % (flags["host"], flags["port"])
     try:
-        bound = server.add_insecure_port(addr)
+        bound = (server.add_secure_port(addr, creds) if creds
+                 else server.add_insecure_port(addr))
     except RuntimeError as e:
         sys.exit("cannot listen on %s: %s" % (addr, e))
     if not bound:
         sys.exit("cannot listen on %s" % addr)
     server.start()
-    print("listening on %s:%d" % (flags["host"], bound), flush=True)
+    print("listening on %s:%d%s" % (flags["host"], bound, " (TLS)" if creds else ""),
+          flush=True)
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

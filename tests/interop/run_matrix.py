@@ -4,7 +4,8 @@
     tests/interop/run_matrix.py [--server=PATH] [--client=PATH]
         [--pairings=LIST] [--cases=LIST] [--self-check] [--timeout=SECONDS]
         [--host=127.0.0.1] [--server-arg=ARG]... [--client-arg=ARG]...
-        [--logs=DIR] [-v]
+        [--logs=DIR] [--tls | --mtls] [--certs=DIR]
+        [--server-host-override=NAME] [-v]
 
 Every case of doc/interop-test-descriptions.md (grpc/grpc repository) that
 lwgrpc runs, in both directions, against two independent gRPC stacks:
@@ -29,6 +30,17 @@ A case also fails on a sanitizer report (ASan, UBSan, LSan) from either
 process during it, and on a server that exited during it.  Every process is
 killed in a finally clause; nothing runs longer than --timeout per case.
 Logs: build/logs/interop/ (a failure shows its log tail).
+
+TLS: --tls runs every case over TLS (server: --use_tls=true
+--tls_cert_file=server.pem --tls_key_file=server.key; client:
+--use_tls=true --ca_file=ca.pem --server_host_override=foo.test.google.fr,
+as gRPC's interop programs take them, for lwgrpc and both peers alike);
+--mtls is mutual TLS (the server also gets --tls_client_ca_file=ca.pem
+--require_client_cert=true, the client --tls_cert_file=client.pem
+--tls_key_file=client.key).  The certificates are made (if missing or
+stale) by tests/certs/make_certs.sh into --certs (default build/certs).
+Both work with --self-check.  Logs of TLS runs are named tls-* / mtls-*.
+Without --tls / --mtls everything is plaintext, as before.
 
 Prints one line per case, then the matrix (rows = cases, columns =
 pairings), then `N passed, N failed`; exits non-zero on any failure.  A
@@ -76,9 +88,11 @@ def parse_args(argv):
                                      os.path.join(ROOT, "build/host/bin/interop_client")),
             "pairings": None, "cases": None, "self_check": False, "timeout": 60.0,
             "host": "127.0.0.1", "server_arg": [], "client_arg": [],
-            "logs": os.path.join(ROOT, "build/logs/interop"), "verbose": False}
+            "logs": os.path.join(ROOT, "build/logs/interop"), "verbose": False,
+            "tls": None, "certs": os.path.join(ROOT, "build/certs"),
+            "server_host_override": "foo.test.google.fr"}
     valued = {"server", "client", "pairings", "cases", "timeout", "host",
-              "server_arg", "client_arg", "logs"}
+              "server_arg", "client_arg", "logs", "certs", "server_host_override"}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -89,6 +103,10 @@ def parse_args(argv):
             opts["verbose"] = True
         elif a in ("--self-check", "--self_check"):
             opts["self_check"] = True
+        elif a in ("--tls", "--mtls"):
+            if opts["tls"] and opts["tls"] != a[2:]:
+                sys.exit("run_matrix: --tls and --mtls exclude each other")
+            opts["tls"] = a[2:]
         elif a.startswith("--"):
             name, eq, value = a[2:].partition("=")
             name = name.replace("-", "_")
@@ -126,7 +144,40 @@ def parse_args(argv):
         if c not in CASES:
             sys.exit("run_matrix: unknown case %r; known: %s" % (c, " ".join(CASES)))
     opts["cases"] = cases
+    opts["certs"] = os.path.abspath(opts["certs"])
     return opts
+
+
+def tls_args(opts, role):
+    """The TLS flags of a server or client (same for lwgrpc and the peers)."""
+    mode, d = opts["tls"], opts["certs"]
+    if not mode:
+        return []
+    if role == "server":
+        args = ["--use_tls=true", "--tls_cert_file=%s/server.pem" % d,
+                "--tls_key_file=%s/server.key" % d]
+        if mode == "mtls":
+            args += ["--tls_client_ca_file=%s/ca.pem" % d, "--require_client_cert=true"]
+        return args
+    args = ["--use_tls=true", "--ca_file=%s/ca.pem" % d,
+            "--server_host_override=%s" % opts["server_host_override"]]
+    if mode == "mtls":
+        args += ["--tls_cert_file=%s/client.pem" % d, "--tls_key_file=%s/client.key" % d]
+    return args
+
+
+def make_certs(opts):
+    """tests/certs/make_certs.sh into opts["certs"]; None or why it failed."""
+    try:
+        p = subprocess.run([os.path.join(ROOT, "tests/certs/make_certs.sh"), opts["certs"]],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return "make_certs.sh did not finish in 120 s"
+    if p.returncode != 0:
+        return "make_certs.sh failed (%d): %s" % (p.returncode,
+                                                  p.stdout.decode("utf-8", "replace")[-500:])
+    return None
 
 
 def label(pairing):
@@ -182,17 +233,18 @@ class Runner:
 
     def server_cmd(self, kind, port):
         h = self.o["host"]
+        tls = tls_args(self.o, "server")
         if kind == "lwg":
-            return [self.o["server"], "--port=%d" % port] + self.o["server_arg"]
+            return [self.o["server"], "--port=%d" % port] + tls + self.o["server_arg"]
         if kind == "py":
             return [PY, os.path.join(HERE, "py_interop_server.py"),
-                    "--port=%d" % port, "--host=%s" % h]
+                    "--port=%d" % port, "--host=%s" % h] + tls
         return ["node", os.path.join(HERE, "js_interop_server.js"),
-                "--port=%d" % port, "--host=%s" % h]
+                "--port=%d" % port, "--host=%s" % h] + tls
 
     def client_cmd(self, kind, port, case):
         args = ["--server_host=%s" % self.o["host"], "--server_port=%d" % port,
-                "--test_case=%s" % case]
+                "--test_case=%s" % case] + tls_args(self.o, "client")
         if kind == "lwg":
             return [self.o["client"]] + args + self.o["client_arg"]
         if kind == "py":
@@ -286,13 +338,20 @@ def run(opts):
     cases, pairings = opts["cases"], opts["pairings"]
     results = {}                    # (case, pairing) -> "ok" / "FAIL" / ...
     extra_failures = []             # failures outside the matrix cells
-    print("interop matrix: %d cases x %d pairings (%s); logs in %s"
-          % (len(cases), len(pairings), " ".join(label(p) for p in pairings),
+    mode = {"tls": "TLS", "mtls": "mutual TLS"}.get(opts["tls"], "plaintext")
+    print("interop matrix (%s): %d cases x %d pairings (%s); logs in %s"
+          % (mode, len(cases), len(pairings), " ".join(label(p) for p in pairings),
              os.path.relpath(opts["logs"], ROOT)), flush=True)
+    if opts["tls"]:
+        why = make_certs(opts)
+        if why:
+            print("FAIL certificates: %s" % why, flush=True)
+            print("0 passed, %d failed" % (len(cases) * len(pairings)), flush=True)
+            return 1
     try:
         for pairing in pairings:
             ckind, skind = pairing
-            tag = "%s-%s" % pairing
+            tag = ("%s-" % opts["tls"] if opts["tls"] else "") + "%s-%s" % pairing
             why = r.missing(ckind, "client") or r.missing(skind, "server")
             if why:
                 print("FAIL %s: %s" % (label(pairing), why), flush=True)
