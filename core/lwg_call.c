@@ -287,6 +287,35 @@ void lwg_call_service(lwg_call *call)
     }
 }
 
+/* ---- the engine's stream events, shared by channel and server ----------- */
+
+void lwg_call_on_data(lwg_h2_conn *c, lwg_h2_stream *st, const uint8_t *data, size_t len)
+{
+    lwg_call *call = st->user;
+
+    if (call == NULL) {
+        lwg_h2_consume(c, st, len);
+        return;
+    }
+    if (lwg_call_rx_append(call, data, len) != LWG_OK) {
+        lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "receive buffer overrun",
+                       LWG_H2_FLOW_CONTROL_ERROR);
+        return;
+    }
+    lwg_call_service(call);
+}
+
+void lwg_call_on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
+{
+    lwg_call *call = st->user;
+
+    (void)c;
+    if (call) {
+        call->remote_closed = 1;
+        call->service_due = 1;
+    }
+}
+
 /* ---- sending ----------------------------------------------------------------- */
 
 static void notify_send_ready(lwg_call *call)

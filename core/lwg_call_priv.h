@@ -33,6 +33,11 @@ int lwg_call_rx_append(lwg_call *call, const uint8_t *data, size_t len);
  *  the pump. */
 void lwg_call_service(lwg_call *call);
 
+/** The engine's on_data and on_remote_end for a call's stream (both
+ *  roles): bytes into the call's buffer, delivery, the peer's end. */
+void lwg_call_on_data(lwg_h2_conn *c, lwg_h2_stream *st, const uint8_t *data, size_t len);
+void lwg_call_on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st);
+
 /** Push the outgoing message (and the end of our side) into the stream
  *  as far as windows allow; role-specific headers go first. */
 void lwg_call_flush(lwg_call *call);

@@ -556,31 +556,6 @@ static void on_headers_end(lwg_h2_conn *c, lwg_h2_stream *st, unsigned kind, int
         lwg_client_call_headers_end(st->user, kind, too_large);
 }
 
-static void on_data(lwg_h2_conn *c, lwg_h2_stream *st, const uint8_t *data, size_t len)
-{
-    lwg_call *call = st->user;
-
-    if (call == NULL) {
-        lwg_h2_consume(c, st, len);
-        return;
-    }
-    if (lwg_call_rx_append(call, data, len) != LWG_OK) {
-        lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "receive buffer overrun",
-                       LWG_H2_FLOW_CONTROL_ERROR);
-        return;
-    }
-    lwg_call_service(call);
-}
-
-static void on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
-{
-    lwg_call *call = st->user;
-
-    (void)c;
-    if (call)
-        call->remote_closed = 1;
-}
-
 static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how, uint32_t code)
 {
     lwg_call *call = st->user;
@@ -675,8 +650,8 @@ static void on_conn_error(lwg_h2_conn *c, int err, uint32_t code)
 static const lwg_h2_callbacks conn_h2_callbacks = {
     .on_header = on_header,
     .on_headers_end = on_headers_end,
-    .on_data = on_data,
-    .on_remote_end = on_remote_end,
+    .on_data = lwg_call_on_data,
+    .on_remote_end = lwg_call_on_remote_end,
     .on_stream_close = on_stream_close,
     .on_goaway = on_goaway,
     .on_send_ready = on_send_ready,

@@ -288,33 +288,6 @@ static void on_headers_end(lwg_h2_conn *c, lwg_h2_stream *st, unsigned kind, int
         lwg_server_call_headers_end(st->user, kind, too_large);
 }
 
-static void on_data(lwg_h2_conn *c, lwg_h2_stream *st, const uint8_t *data, size_t len)
-{
-    lwg_call *call = st->user;
-
-    if (call == NULL) {
-        lwg_h2_consume(c, st, len);
-        return;
-    }
-    if (lwg_call_rx_append(call, data, len) != LWG_OK) {
-        lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "receive buffer overrun",
-                       LWG_H2_FLOW_CONTROL_ERROR);
-        return;
-    }
-    lwg_call_service(call);
-}
-
-static void on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
-{
-    lwg_call *call = st->user;
-
-    (void)c;
-    if (call) {
-        call->remote_closed = 1;
-        call->service_due = 1;
-    }
-}
-
 static void on_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how, uint32_t code)
 {
     lwg_call *call = st->user;
@@ -362,8 +335,8 @@ static const lwg_h2_callbacks server_h2_callbacks = {
     .on_stream_open = on_stream_open,
     .on_header = on_header,
     .on_headers_end = on_headers_end,
-    .on_data = on_data,
-    .on_remote_end = on_remote_end,
+    .on_data = lwg_call_on_data,
+    .on_remote_end = lwg_call_on_remote_end,
     .on_stream_close = on_stream_close,
     .on_send_ready = on_send_ready,
     .on_ping = on_ping,

@@ -126,19 +126,20 @@ void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large)
         call->handler->on_start(call);
 }
 
-int lwg_server_call_send_response_headers(lwg_call *call)
+/* :status, content-type and the response metadata into nv; returns the
+ * count, or negative after failing the call. */
+static int response_head(lwg_call *call, lwg_h2_nv *nv, size_t room, uint8_t *scratch,
+                         size_t *used)
 {
-    lwg_h2_nv nv[3 + LWG_MAX_METADATA];
-    uint8_t scratch[LWG_HEADER_SCRATCH];
-    size_t n = 0, used = 0;
+    size_t n = 0;
     int r;
 
     nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
     nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
     nv[n++] = (lwg_h2_nv)LWG_NV("grpc-accept-encoding", "identity");
     if (call->headers_out_count) {
-        r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n,
-                         sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
+        r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n, room - n,
+                         scratch, LWG_HEADER_SCRATCH, used);
         if (r < 0) {
             lwg_call_abort(call, LWG_STATUS_INTERNAL, "response metadata too large",
                            LWG_H2_INTERNAL_ERROR);
@@ -146,7 +147,19 @@ int lwg_server_call_send_response_headers(lwg_call *call)
         }
         n += (size_t)r;
     }
-    r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
+    return (int)n;
+}
+
+int lwg_server_call_send_response_headers(lwg_call *call)
+{
+    lwg_h2_nv nv[3 + LWG_MAX_METADATA];
+    uint8_t scratch[LWG_HEADER_SCRATCH];
+    size_t used = 0;
+    int r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
+
+    if (r < 0)
+        return r;
+    r = lwg_h2_submit_headers(call->h2, call->stream, nv, (size_t)r, 0);
     if (r == LWG_OK)
         call->headers_sent = 1;
     else if (r != LWG_EAGAIN)
@@ -157,7 +170,7 @@ int lwg_server_call_send_response_headers(lwg_call *call)
 
 int lwg_server_call_send_trailers(lwg_call *call)
 {
-    lwg_h2_nv nv[4 + 2 * LWG_MAX_METADATA];
+    lwg_h2_nv nv[5 + 2 * LWG_MAX_METADATA];
     uint8_t scratch[LWG_HEADER_SCRATCH];
     char code[4];
     size_t n = 0, used = 0;
@@ -165,18 +178,10 @@ int lwg_server_call_send_trailers(lwg_call *call)
     int r;
 
     if (!call->headers_sent) { /* Trailers-Only: with any response metadata */
-        nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
-        nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
-        if (call->headers_out_count) {
-            r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n,
-                             sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
-            if (r < 0) {
-                lwg_call_abort(call, LWG_STATUS_INTERNAL, "response metadata too large",
-                               LWG_H2_INTERNAL_ERROR);
-                return r;
-            }
-            n += (size_t)r;
-        }
+        r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
+        if (r < 0)
+            return r;
+        n = (size_t)r;
     }
     r = (int)lwg_status_format(call->status_code, code, sizeof code);
     nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
