@@ -16,15 +16,13 @@
 #include <stdint.h>
 
 #include "port/lwg_port.h"
+#include "toolchain/size_port.h"
 
 #if defined(LWG_SIZE_TLS_CLIENT) || defined(LWG_SIZE_TLS_SERVER)
 #include "transport/lwg_tls.h"
 #endif
 
-/* Read through volatiles so nothing can be optimised away. */
-static volatile uint32_t size_sink;
-static const uint8_t *volatile size_input;
-static volatile size_t size_input_len;
+/* read through a volatile so nothing can be optimised away */
 static const char *volatile size_pem = "";
 
 /* ---- a stand-in for the HTTP/2 connection ---------------------------------- */
@@ -53,22 +51,6 @@ static const lwg_link_ops inner_ops = {
 };
 static const lwg_link inner = { &inner_ops, NULL };
 
-/* Pump a link the way a driver does. */
-static void drive(const lwg_link *link)
-{
-    size_t n;
-    const uint8_t *out;
-
-    (void)link->ops->input(link->ctx, size_input, size_input_len, lwg_port_now_ms());
-    out = link->ops->output(link->ctx, &n);
-    size_sink += out ? out[0] : 0u;
-    link->ops->output_done(link->ctx, n);
-    link->ops->tick(link->ctx, lwg_port_now_ms());
-    size_sink += link->ops->next_timeout(link->ctx, lwg_port_now_ms());
-    if (link->ops->wants_close(link->ctx))
-        link->ops->closed(link->ctx, LWG_OK);
-}
-
 #if defined(LWG_SIZE_TLS_CLIENT) || defined(LWG_SIZE_TLS_SERVER)
 static lwg_tls_config config;
 static lwg_tls_conn conn;
@@ -84,7 +66,7 @@ int main(void)
     lwg_tls_config_set_own_cert(&config, pem(), 0, pem(), 0);
     lwg_tls_config_set_server_name_override(&config, size_pem);
     lwg_tls_conn_init(&conn, &config, &inner, "device.example", lwg_port_now_ms());
-    drive(lwg_tls_conn_link(&conn));
+    size_drive(lwg_tls_conn_link(&conn));
 #else
     char id[64];
     lwg_tls_config_init(&config, LWG_TLS_SERVER);
@@ -92,7 +74,7 @@ int main(void)
     lwg_tls_config_add_ca(&config, pem(), 0);
     lwg_tls_config_set_client_cert(&config, LWG_TLS_CLIENT_CERT_OPTIONAL);
     lwg_tls_conn_init(&conn, &config, &inner, NULL, lwg_port_now_ms());
-    drive(lwg_tls_conn_link(&conn));
+    size_drive(lwg_tls_conn_link(&conn));
     if (lwg_tls_peer_subject(&conn, id, sizeof id) > 0)
         size_sink += (uint32_t)id[0];
     if (lwg_tls_peer_san(&conn, 0, id, sizeof id) > 0)
@@ -107,39 +89,7 @@ int main(void)
 #else /* baseline: the inner link alone */
 int main(void)
 {
-    drive(&inner);
+    size_drive(&inner);
     return (int)(size_sink & 1u);
 }
 #endif
-
-/* ---- port stubs: enough to link, in every image (so they cancel out) ---- */
-static volatile uint32_t size_clock;
-
-uint32_t lwg_port_now_ms(void)
-{
-    return size_clock;
-}
-
-int lwg_port_random(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-
-    while (len-- > 0)
-        *p++ = (uint8_t)size_clock;
-    return LWG_OK;
-}
-
-void lwg_port_log(int level, const char *line)
-{
-    (void)level;
-    (void)line;
-}
-
-void lwg_port_assert_failed(const char *file, int line, const char *expr)
-{
-    (void)file;
-    (void)line;
-    (void)expr;
-    for (;;) {
-    }
-}

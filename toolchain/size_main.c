@@ -24,31 +24,11 @@
 #include <stdint.h>
 
 #include "port/lwg_port.h"
+#include "toolchain/size_port.h"
 
 #if defined(LWG_SIZE_CLIENT) || defined(LWG_SIZE_SERVER)
 #include "core/lwg_channel.h"
 #include "core/lwg_server.h"
-
-/* Read through volatiles so nothing can be optimised away. */
-static volatile uint32_t size_sink;
-static const uint8_t *volatile size_input;
-static volatile size_t size_input_len;
-
-/* Pump a link the way a driver does. */
-static void drive(const lwg_link *link)
-{
-    size_t n;
-    const uint8_t *out;
-
-    (void)link->ops->input(link->ctx, size_input, size_input_len, lwg_port_now_ms());
-    out = link->ops->output(link->ctx, &n);
-    size_sink += out ? out[0] : 0u;
-    link->ops->output_done(link->ctx, n);
-    link->ops->tick(link->ctx, lwg_port_now_ms());
-    size_sink += link->ops->next_timeout(link->ctx, lwg_port_now_ms());
-    if (link->ops->wants_close(link->ctx))
-        link->ops->closed(link->ctx, LWG_OK);
-}
 #endif
 
 #if defined(LWG_SIZE_CLIENT)
@@ -82,7 +62,7 @@ int main(void)
     {
         const lwg_link *link = lwg_channel_connect(&channel, lwg_port_now_ms());
         if (link != NULL)
-            drive(link);
+            size_drive(link);
         lwg_channel_tick(&channel, lwg_port_now_ms());
         size_sink += lwg_channel_next_timeout(&channel, lwg_port_now_ms());
     }
@@ -121,7 +101,7 @@ int main(void)
     lwg_server_add_service(&server, &service);
     link = lwg_server_accept(&server, lwg_port_now_ms());
     if (link != NULL)
-        drive(link);
+        size_drive(link);
     return (int)(size_sink & 1u);
 }
 
@@ -131,35 +111,3 @@ int main(void)
     return 0;
 }
 #endif
-
-/* ---- port stubs: enough to link, in every image (so they cancel out) ---- */
-static volatile uint32_t size_clock;
-
-uint32_t lwg_port_now_ms(void)
-{
-    return size_clock;
-}
-
-int lwg_port_random(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-
-    while (len-- > 0)
-        *p++ = (uint8_t)size_clock;
-    return LWG_OK;
-}
-
-void lwg_port_log(int level, const char *line)
-{
-    (void)level;
-    (void)line;
-}
-
-void lwg_port_assert_failed(const char *file, int line, const char *expr)
-{
-    (void)file;
-    (void)line;
-    (void)expr;
-    for (;;) {
-    }
-}
