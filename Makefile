@@ -136,3 +136,4 @@ distclean:
 include toolchain/test.mk
 include toolchain/size.mk
 include toolchain/apps.mk
+include bench/bench.mk
