@@ -5,7 +5,7 @@
 //   node tests/interop/js_interop_client.js --server_host=H --server_port=N --test_case=C
 //       [--server_host_override=NAME] [--timeout=SECONDS]
 //       [--use_tls=true [--use_test_ca=true | --ca_file=F]
-//                       [--tls_cert_file=F --tls_key_file=F]]
+//                       [--tls_cert_file=F --tls_key_file=F] [--auth_token=TOKEN]]
 //
 // Runs one case of doc/interop-test-descriptions.md (grpc/grpc repository)
 // against a grpc.testing.TestService server, plaintext or over TLS
@@ -21,6 +21,9 @@
 // checked in the server's certificate (grpc.ssl_target_name_override) and
 // the :authority.  --tls_cert_file and --tls_key_file give a client
 // certificate for mutual TLS (as lwgrpc's interop_client takes them).
+// --auth_token=TOKEN sends `authorization: Bearer TOKEN` with every call
+// (per-RPC credentials, grpc.credentials.createFromMetadataGenerator; TLS
+// only, as grpc-js refuses call credentials on a plaintext channel).
 //
 // Cases: empty_unary large_unary client_streaming server_streaming ping_pong
 // empty_stream custom_metadata status_code_and_message special_status_message
@@ -350,7 +353,7 @@ async function main() {
   const flags = parseFlags(process.argv.slice(2), {
     server_host: '127.0.0.1', server_port: '', test_case: '', server_host_override: '',
     use_tls: 'false', use_test_ca: 'false', ca_file: '', tls_cert_file: '', tls_key_file: '',
-    timeout: String(TIMEOUT_MS / 1000) });
+    auth_token: '', timeout: String(TIMEOUT_MS / 1000) });
   if (!flags.server_port || !flags.test_case) {
     console.error('usage: js_interop_client.js --server_host=H --server_port=N --test_case=C');
     process.exit(2);
@@ -366,6 +369,18 @@ async function main() {
       caFile ? readFileOrExit(caFile) : null,          // null: the system roots
       flags.tls_key_file ? readFileOrExit(flags.tls_key_file) : null,
       flags.tls_cert_file ? readFileOrExit(flags.tls_cert_file) : null);
+    if (flags.auth_token) {
+      const token = flags.auth_token;
+      tlsCreds = grpc.credentials.combineChannelCredentials(tlsCreds,
+        grpc.credentials.createFromMetadataGenerator((_params, cb) => {
+          const md = new grpc.Metadata();
+          md.add('authorization', `Bearer ${token}`);
+          cb(null, md);
+        }));
+    }
+  } else if (flags.auth_token) {
+    console.error('--auth_token needs --use_tls=true (grpc-js sends call credentials over TLS only)');
+    process.exit(2);
   }
   TIMEOUT_MS = Math.round(parseFloat(flags.timeout) * 1000);
   const host = flags.server_host.includes(':') && !flags.server_host.startsWith('[')

@@ -5,7 +5,7 @@
 //   node tests/interop/js_interop_server.js --port=N [--host=127.0.0.1]
 //       [--use_tls=true [--tls_cert_file=F --tls_key_file=F]
 //                       [--tls_client_ca_file=F [--require_client_cert=true]]]
-//       [--log_calls=true]
+//       [--log_calls=true] [--require_auth_token=TOKEN]
 //
 // Implements grpc.testing.TestService as doc/interop-test-descriptions.md
 // (grpc/grpc repository) describes it, over plaintext HTTP/2 or TLS: EmptyCall,
@@ -26,7 +26,9 @@
 // certificate or asks for none: without --require_client_cert the CA file
 // is loaded but no certificate is asked for).  --log_calls=true prints
 // `call METHOD` when a handler starts (a test's proof that a refused
-// connection never reached one).
+// connection never reached one).  --require_auth_token=TOKEN: every call
+// must carry `authorization: Bearer TOKEN` (per-RPC credentials), else it
+// ends UNAUTHENTICATED before its handler runs (and is not logged).
 //
 // Prints "listening on HOST:PORT" once bound; stops on SIGTERM / SIGINT.
 
@@ -183,12 +185,24 @@ const service = {
   // UnimplementedCall: deliberately absent.
 };
 
-// service with every handler printing `call NAME` before it runs.
-function logged(impl) {
+// impl with every handler behind the per-RPC credentials check (token: the
+// bearer token every call must carry, or null) and printing `call NAME`
+// before it runs when logCalls.
+function guarded(impl, logCalls, token) {
   const out = {};
   for (const [name, fn] of Object.entries(impl)) {
     out[name] = function (call, callback) {
-      console.log(`call ${name}`);
+      if (token !== null) {
+        const auth = call.metadata.get('authorization');
+        if (auth.length !== 1 || auth[0] !== `Bearer ${token}`) {
+          const err = { code: grpc.status.UNAUTHENTICATED,
+                        details: auth.length ? 'wrong bearer token' : 'no bearer token' };
+          if (callback) callback(err);
+          else call.emit('error', err);
+          return undefined;
+        }
+      }
+      if (logCalls) console.log(`call ${name}`);
       return fn.call(this, call, callback);
     };
   }
@@ -199,7 +213,8 @@ function main() {
   const flags = parseFlags(process.argv.slice(2), {
     port: '', use_tls: 'false', host: '127.0.0.1',
     tls_cert_file: TEST_CERTS.CERT_FILE, tls_key_file: TEST_CERTS.KEY_FILE,
-    tls_client_ca_file: '', require_client_cert: 'false', log_calls: 'false' });
+    tls_client_ca_file: '', require_client_cert: 'false', log_calls: 'false',
+    require_auth_token: '' });
   if (!flags.port) {
     console.error('--port is required');
     process.exit(2);
@@ -219,8 +234,10 @@ function main() {
     }], require);
   }
   const server = new grpc.Server();
+  const logCalls = flagTrue(flags.log_calls);
+  const token = flags.require_auth_token || null;
   server.addService(testing.TestService.service,
-    flagTrue(flags.log_calls) ? logged(service) : service);
+    logCalls || token !== null ? guarded(service, logCalls, token) : service);
   const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   server.bindAsync(`${host}:${flags.port}`, creds, (err, port) => {
     if (err) {

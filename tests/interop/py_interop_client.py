@@ -4,7 +4,7 @@
     tests/interop/py_interop_client.py --server_host=H --server_port=N --test_case=C
         [--server_host_override=NAME] [--timeout=SECONDS]
         [--use_tls=true [--use_test_ca=true | --ca_file=F]
-                        [--tls_cert_file=F --tls_key_file=F]]
+                        [--tls_cert_file=F --tls_key_file=F] [--auth_token=TOKEN]]
 
 Runs one case of doc/interop-test-descriptions.md (grpc/grpc repository)
 against a grpc.testing.TestService server, plaintext or over TLS
@@ -21,6 +21,9 @@ else against the system roots; --server_host_override=NAME is the name
 checked in the server's certificate (grpc.ssl_target_name_override) and
 the :authority.  --tls_cert_file and --tls_key_file give a client
 certificate for mutual TLS (as lwgrpc's interop_client takes them).
+--auth_token=TOKEN sends `authorization: Bearer TOKEN` with every call
+(per-RPC credentials, grpc.access_token_call_credentials; TLS only, as
+grpcio refuses call credentials on a plaintext channel).
 
 Cases: empty_unary large_unary client_streaming server_streaming ping_pong
 empty_stream custom_metadata status_code_and_message special_status_message
@@ -356,7 +359,7 @@ def main():
     flags = pb.parse_flags(sys.argv[1:], {
         "server_host": "127.0.0.1", "server_port": "", "test_case": "",
         "server_host_override": "", "use_tls": "false", "use_test_ca": "false",
-        "ca_file": "", "tls_cert_file": "", "tls_key_file": "",
+        "ca_file": "", "tls_cert_file": "", "tls_key_file": "", "auth_token": "",
         "timeout": str(TIMEOUT)})
     if not flags["server_port"] or not flags["test_case"]:
         sys.exit("usage: py_interop_client.py --server_host=H --server_port=N --test_case=C")
@@ -374,6 +377,11 @@ def main():
             sys.exit("cannot read the TLS files: %s" % e)
         creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
                                              certificate_chain=cert)
+        if flags["auth_token"]:
+            creds = grpc.composite_channel_credentials(
+                creds, grpc.access_token_call_credentials(flags["auth_token"]))
+    elif flags["auth_token"]:
+        sys.exit("--auth_token needs --use_tls=true (grpcio sends call credentials over TLS only)")
     TIMEOUT = float(flags["timeout"])
     host = flags["server_host"]
     if ":" in host and not host.startswith("["):

@@ -4,7 +4,7 @@
     tests/interop/py_interop_server.py --port=N [--host=127.0.0.1]
         [--use_tls=true [--tls_cert_file=F --tls_key_file=F]
                         [--tls_client_ca_file=F [--require_client_cert=true]]]
-        [--log_calls=true]
+        [--log_calls=true] [--require_auth_token=TOKEN]
 
 Implements grpc.testing.TestService as doc/interop-test-descriptions.md
 (grpc/grpc repository) describes it, over plaintext HTTP/2 or TLS:
@@ -29,7 +29,9 @@ defaults to its test credentials).  Mutual TLS: --tls_client_ca_file=F
 optional: without --require_client_cert no client certificate is asked
 for).  --log_calls=true prints `call METHOD` (and the client certificate's
 common name over mTLS) when a handler starts, so a test can tell that a
-refused connection never reached one.
+refused connection never reached one.  --require_auth_token=TOKEN: every
+call must carry `authorization: Bearer TOKEN` (per-RPC credentials),
+else it ends UNAUTHENTICATED before its handler runs (and is not logged).
 
 Prints "listening on HOST:PORT" once the port is bound.  Stops on SIGTERM
 or SIGINT.  Flags take `--flag=value` or `--flag value`.
@@ -149,24 +151,32 @@ class TestService:
             yield from self._respond(req, context)
 
 
-def logged(name, fn):
-    """fn, printing `call NAME [peer_cn=CN]` before it runs."""
+def guarded(name, fn, log_calls, token):
+    """fn behind the per-RPC credentials check (token: the bearer token every
+    call must carry, or None), printing `call NAME [peer_cn=CN]` before it
+    runs when log_calls."""
     def wrapper(request, context):
-        cn = context.auth_context().get("x509_common_name")
-        print("call %s%s" % (name, " peer_cn=%s" % cn[0].decode("utf-8", "replace")
-                             if cn else ""), flush=True)
+        if token is not None:
+            auth = [v for k, v in context.invocation_metadata() if k == "authorization"]
+            if auth != ["Bearer " + token]:
+                context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                              "wrong bearer token" if auth else "no bearer token")
+        if log_calls:
+            cn = context.auth_context().get("x509_common_name")
+            print("call %s%s" % (name, " peer_cn=%s" % cn[0].decode("utf-8", "replace")
+                                 if cn else ""), flush=True)
         return fn(request, context)
     return wrapper
 
 
-def handlers(service, log_calls=False):
+def handlers(service, log_calls=False, token=None):
     out = {}
     for name, (req_cls, resp_cls, cstream, sstream) in pb.TEST_METHODS.items():
         fn = getattr(service, name, None)
         if fn is None:
             continue                    # UnimplementedCall stays unimplemented
-        if log_calls:
-            fn = logged(name, fn)
+        if log_calls or token is not None:
+            fn = guarded(name, fn, log_calls, token)
         kw = dict(request_deserializer=req_cls.FromString,
                   response_serializer=resp_cls.SerializeToString)
         if cstream and sstream:
@@ -185,7 +195,7 @@ def main():
         "port": "", "use_tls": "false", "host": "127.0.0.1",
         "tls_cert_file": pb.TEST_CERT_FILE, "tls_key_file": pb.TEST_KEY_FILE,
         "tls_client_ca_file": "", "require_client_cert": "false",
-        "log_calls": "false"})
+        "log_calls": "false", "require_auth_token": ""})
     if not flags["port"]:
         sys.exit("--port is required")
     creds = None
@@ -204,7 +214,8 @@ def main():
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
     server.add_generic_rpc_handlers(
         [grpc.method_handlers_generic_handler(
-            pb.TEST_SERVICE, handlers(TestService(), pb.flag_true(flags["log_calls"])))])
+            pb.TEST_SERVICE, handlers(TestService(), pb.flag_true(flags["log_calls"]),
+                                      flags["require_auth_token"] or None))])
     addr = "%s:%s" % (flags["host"], flags["port"])
     if ":" in flags["host"]:
         addr = "[%s]:%s" % (flags["host"], flags["port"])
