@@ -398,7 +398,7 @@ def client_section(res, w, rel, plot_dir):
     w("")
     w("Unary, 100-byte payload, one connection. calls/s, p50 / p99 latency (µs), and "
       "the client process's CPU µs per call (median of %d rounds)." %
-      res.get("args", {}).get("rounds", 3))
+      res.get("args", {}).get("client_rounds", 3))
     w("")
     head = ["server", "in flight"]
     for c in cl["clients"]:

@@ -415,7 +415,7 @@ def section_client(res, a, checks):
     out["clients"] = a.clients
     servers = {n: Server(n, tag="client-target-" + n).start() for n in a.client_targets}
     t0 = time.time()
-    for rnd in range(a.rounds):
+    for rnd in range(a.client_rounds):
         for target in a.client_targets:
             for conc in a.concs:
                 order = a.clients[rnd % len(a.clients):] + a.clients[:rnd % len(a.clients)]
@@ -436,7 +436,7 @@ def section_client(res, a, checks):
                             r["errors"], r["server_ok"]))))
                     if not r["verified"] or a.verbose:
                         log(("ok   " if r["verified"] else "FAIL ") + checks[-1][1])
-        log("  client round %d/%d done (%.0fs)" % (rnd + 1, a.rounds, time.time() - t0))
+        log("  client round %d/%d done (%.0fs)" % (rnd + 1, a.client_rounds, time.time() - t0))
     for s in servers.values():
         s.stop()
     out["rows"] = []
@@ -712,7 +712,8 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--report", action="store_true", help="only rewrite the report")
     ap.add_argument("--only", default="server,client,stream,syscalls,callgrind,footprint")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5, help="server (h2load) rounds")
+    ap.add_argument("--client-rounds", type=int, default=3)
     ap.add_argument("--secs", type=float, default=1.0, help="seconds per h2load run")
     ap.add_argument("--calib-n", type=int, default=2000)
     ap.add_argument("--servers", default="lwgrpc,cpp,go,py,js")
@@ -722,7 +723,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.3)
     ap.add_argument("--stream-pairs", default="lwgrpc:lwgrpc,cpp:lwgrpc,go:lwgrpc,"
                     "lwgrpc:cpp,cpp:cpp,lwgrpc:go,go:go")
-    ap.add_argument("--stream-rounds", type=int, default=2)
+    ap.add_argument("--stream-rounds", type=int, default=3)
     ap.add_argument("--stream-secs", type=float, default=1.0)
     ap.add_argument("--cg-servers", default="lwgrpc,cpp")
     ap.add_argument("--cg-clients", default="lwgrpc,cpp")
@@ -750,7 +751,7 @@ def main():
         a.only = ["server", "client", "stream"]
         a.servers = ["lwgrpc", "py"]
         a.sizes, a.loads, a.concs = [100], [(1, 100)], [10]
-        a.rounds, a.stream_rounds = 1, 1
+        a.rounds, a.client_rounds, a.stream_rounds = 1, 1, 1
         a.calib_n, a.secs = 500, 0.3
         a.client_targets, a.clients = ["lwgrpc"], ["lwgrpc"]
         a.client_secs, a.warmup, a.stream_secs = 0.3, 0.1, 0.3
