@@ -309,10 +309,23 @@ void lwg_call_on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
 {
     lwg_call *call = st->user;
 
-    (void)c;
-    if (call) {
-        call->remote_closed = 1;
-        call->service_due = 1;
+    if (call == NULL)
+        return;
+    call->remote_closed = 1;
+    call->service_due = 1;
+    if (!call->is_server && !call->end_sent) {
+        /* The server ended the call before we finished sending (its
+         * trailers, or a response without them): the call is over.  Our
+         * side is closed with RST_STREAM(NO_ERROR); what was received is
+         * still delivered before on_status. */
+        if (call->resp_phase != LWG_CALL_RESP_TRAILERS)
+            lwg_call_set_status(call, LWG_STATUS_INTERNAL, "stream closed without trailers", 30);
+        st->user = NULL;
+        call->stream = NULL;
+        call->end_pending = 0;
+        call->tx_len = call->tx_off = 0;
+        lwg_h2_submit_rst(c, st, LWG_H2_NO_ERROR);
+        lwg_call_stream_closed(call);
     }
 }
 

@@ -505,6 +505,8 @@ uint32_t lwg_channel_next_timeout(lwg_channel *ch, uint32_t now_ms)
         uint32_t left;
         if (call->service_due || (call->state == LWG_CALL_WAITING && call->aborted))
             return 0;
+        if (call->status_set || call->completed)
+            continue; /* its deadline no longer matters */
         left = lwg_call_remaining_ms(call, now_ms);
         if (left < t)
             t = left;

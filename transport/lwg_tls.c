@@ -472,8 +472,12 @@ int lwg_tls_conn_init(lwg_tls_conn *c, const lwg_tls_config *cfg, const lwg_link
     lwg_tls_config_rewarm(cfg);
     mbedtls_ssl_init(&c->ssl);
     r = mbedtls_ssl_setup(&c->ssl, &cfg->ssl);
-    if (r == 0 && cfg->role == LWG_TLS_CLIENT)
-        r = mbedtls_ssl_set_hostname(&c->ssl, server_name);
+    if (r == 0 && cfg->role == LWG_TLS_CLIENT) {
+        /* an IP address is no host name: no SNI (RFC 6066), and it is
+         * matched against iPAddress SANs in the verify callback */
+        c->ip_len = (uint8_t)lwg_tls_parse_ip(server_name, c->ip);
+        r = mbedtls_ssl_set_hostname(&c->ssl, c->ip_len ? NULL : server_name);
+    }
     if (r != 0) {
         mbedtls_ssl_free(&c->ssl);
         c->state = LWG_TLS_ST_IDLE;

@@ -42,7 +42,8 @@
  *   the config; server_name_override replaces the name for both (gRPC's
  *   grpc.ssl_target_name_override).  IP address targets need an override
  *   with a DNS name in the server's certificate (mbedTLS 2.28 matches DNS
- *   names only).  Server: certificate and key from memory; client
+ *   names only; lwgrpc matches an IP address target against the certificate's
+ *   iPAddress SANs itself).  Server: certificate and key from memory; client
  *   certificates none, optional (verified when sent) or required.
  *   Certificate validity dates are checked against the config's time
  *   source (lwg_tls_config_set_time()); with none, they are not checked -
@@ -169,6 +170,8 @@ typedef struct lwg_tls_conn {
     uint8_t alert_sent;              /* last plaintext alert we sent    */
     uint8_t sniff_len;
     uint8_t sniff[4];                /* first bytes from the peer       */
+    uint8_t ip_len;                  /* client: target is an IP literal */
+    uint8_t ip[16];                  /* ... matched to iPAddress SANs   */
     int error;                       /* first fatal LWG_E... (0: none)  */
     int mbedtls_error;               /* mbedTLS's code for it, if any   */
     uint32_t now_ms;                 /* last time we were told          */

@@ -279,7 +279,102 @@ int lwg_tls_verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *fla
     /* the leaf: keep who it is (cleared again if the chain fails) */
     if (depth == 0)
         keep_identity(c, crt);
+    if (depth == 0 && c->ip_len) {
+        const mbedtls_x509_sequence *san = &crt->subject_alt_names;
+        int match = 0;
+        if (crt->ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) {
+            for (; san != NULL && !match; san = san->next)
+                match = san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+                                         MBEDTLS_X509_SAN_IP_ADDRESS) &&
+                        san->buf.len == c->ip_len &&
+                        memcmp(san->buf.p, c->ip, c->ip_len) == 0;
+        }
+        if (!match)
+            *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
     return 0;
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static int parse_ipv4(const char *s, uint8_t out[4])
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0, digits = 0;
+        while (*s >= '0' && *s <= '9' && digits < 4) {
+            v = v * 10u + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255)
+            return 0;
+        out[i] = (uint8_t)v;
+        if (i < 3 && *s++ != '.')
+            return 0;
+    }
+    return *s == '\0' ? 4 : 0;
+}
+
+static int parse_ipv6(const char *s, uint8_t out[16])
+{
+    uint16_t words[8];
+    int n = 0, gap = -1;
+
+    if (s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        s += 2;
+    }
+    while (*s != '\0') {
+        unsigned v = 0;
+        int digits = 0, d;
+        while ((d = hex_digit(*s)) >= 0 && digits < 5) {
+            v = (v << 4) | (unsigned)d;
+            s++;
+            digits++;
+        }
+        if (digits == 0 || digits > 4 || n == 8)
+            return 0;
+        words[n++] = (uint16_t)v;
+        if (*s == '\0')
+            break;
+        if (*s++ != ':')
+            return 0;
+        if (*s == ':') {
+            if (gap >= 0)
+                return 0; /* "::" twice */
+            gap = n;
+            s++;
+            if (*s == '\0')
+                break;
+        }
+    }
+    if ((gap < 0 && n != 8) || (gap >= 0 && n > 7))
+        return 0;
+    memset(out, 0, 16);
+    for (int i = 0, o = 0; i < n; i++) {
+        if (i == gap)
+            o += (8 - n) * 2;
+        out[o++] = (uint8_t)(words[i] >> 8);
+        out[o++] = (uint8_t)words[i];
+    }
+    return 16; /* with "::" at the end the zeros are already there */
+}
+
+int lwg_tls_parse_ip(const char *s, uint8_t out[16])
+{
+    if (s == NULL)
+        return 0;
+    if (strchr(s, ':') != NULL)
+        return parse_ipv6(s, out);
+    return parse_ipv4(s, out);
 }
 
 /* the index-th string of peer_id: 0 = subject, 1.. = SANs */

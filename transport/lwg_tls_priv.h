@@ -53,4 +53,8 @@ void lwg_tls_config_rewarm(const lwg_tls_config *cfg);
 int lwg_tls_is_alloc_error(int err);
 
 #endif /* LWG_TLS */
+/** Parse an IPv4 dotted quad or an IPv6 address (with "::", no zone)
+ *  into out; returns 4, 16, or 0 when `s` is not an IP literal. */
+int lwg_tls_parse_ip(const char *s, uint8_t out[16]);
+
 #endif /* LWG_TLS_PRIV_H */

@@ -53,8 +53,11 @@ static void io_close(lwg_posix_io *io, int err)
 #if LWG_TLS
     if (io->tls != NULL && io->channel != NULL) {
         const char *why = NULL;
-        if (lwg_tls_error(io->tls, &why) != LWG_OK && why != NULL)
+        if (lwg_tls_error(io->tls, &why) != LWG_OK && why != NULL && why[0] != '\0')
             lwg_channel_set_connect_error(io->channel, why);
+        else if (!lwg_tls_handshake_done(io->tls))
+            lwg_channel_set_connect_error(io->channel,
+                                          "connection closed during the TLS handshake");
     }
 #endif
     io_reset(io);

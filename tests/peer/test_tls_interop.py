@@ -75,31 +75,7 @@ OVERRIDE = "foo.test.google.fr"
 CLIENT_TIMEOUT = 20.0       # seconds a client run may take
 MATRIX_CASE_TIMEOUT = 20    # run_matrix.py --timeout
 
-KNOWN_FAILURES = {
-    "probe trailers before half-close":
-        "lwgrpc client: a call the server ends (Trailers-Only or trailers with "
-        "END_STREAM, no RST_STREAM) while the client has not half-closed never "
-        "completes; past its deadline lwg_posix_call_finish spins at 100% CPU "
-        "(grpc-js does this at a deadline: lwg->js timeout_on_sleeping_server "
-        "hangs now and then)",
-    "probe handshake EOF reason":
-        "lwgrpc client: a connection the server closes during the TLS handshake "
-        "ends the call UNAVAILABLE \"failed to connect\": the TLS layer's reason "
-        "(\"connection closed during the handshake\") is read in io_close() "
-        "before the link is told, so it is lost",
-    "failure no_client_cert lwg->py":
-        "same cause as 'probe handshake EOF reason': grpcio closes without an "
-        "alert; the lwgrpc client says only \"failed to connect\"",
-    "failure untrusted_client_cert lwg->py":
-        "same cause as 'probe handshake EOF reason'",
-    "failure untrusted_client_cert lwg->js":
-        "same cause as 'probe handshake EOF reason'",
-    "extra ip san 127.0.0.1 lwg->lwg":
-        "lwgrpc client: a server certificate with the IP SAN 127.0.0.1 is "
-        "refused (\"host name mismatch\") for the target 127.0.0.1 without an "
-        "override; grpcio and grpc-js accept it (iPAddress SANs are not "
-        "matched)",
-}
+KNOWN_FAILURES = {}
 
 VERBOSE = False
 results = []                 # (name, ok, detail)
