@@ -486,6 +486,14 @@ int main(int argc, char **argv)
     channel_opts.keepalive_timeout_ms = (uint32_t)interop_flag_int(argc, argv, "keepalive_timeout_ms", 0);
     channel_opts.keepalive_permit_without_stream =
         interop_flag_bool(argc, argv, "keepalive_permit_without_stream", false);
+    /* --auth_token=T: per-RPC credentials "Bearer T" on every call */
+    if (interop_flag(argc, argv, "auth_token") != NULL) {
+        static char bearer[256];
+        snprintf(bearer, sizeof bearer, "Bearer %s", interop_flag(argc, argv, "auth_token"));
+        channel_opts.authorization = bearer;
+    }
+    channel_opts.allow_insecure_credentials =
+        interop_flag_bool(argc, argv, "allow_insecure_credentials", false);
     lwg_channel_set_opts(&channel, &channel_opts);
     if (interop_flag_bool(argc, argv, "use_tls", false)) {
 #if LWG_TLS

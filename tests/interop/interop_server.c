@@ -71,11 +71,23 @@ static void finish(lwg_call *call, int code, const char *msg)
 
 /* ---- every call: state, echoed initial metadata, payload callbacks ------ */
 
+static int log_calls; /* --log_calls: a line per handler start */
+
 static void on_start(lwg_call *call)
 {
     call_state *s = NULL;
     size_t len;
     const uint8_t *v;
+
+    if (log_calls) {
+        char peer[160] = "";
+#if LWG_TLS
+        if (lwg_call_transport(call) != NULL)
+            (void)lwg_tls_peer_subject(lwg_call_transport(call), peer, sizeof peer);
+#endif
+        printf("call %s%s%s\n", call->method->path, peer[0] ? " peer=" : "", peer);
+        fflush(stdout);
+    }
 
     for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
         if (!states[i].in_use) {
@@ -350,6 +362,23 @@ static int run_timers(void)
  * them (absent: gRPC's defaults). */
 static lwg_server_opts server_opts;
 
+/* --require_auth_token=T: per-RPC credentials "Bearer T" or UNAUTHENTICATED */
+static char bearer[256];
+static int check_token(lwg_call *call, void *user)
+{
+    size_t n;
+    const uint8_t *v = lwg_metadata_get(lwg_call_metadata(call), "authorization", 13, &n);
+
+    (void)user;
+    if (v != NULL && n == strlen(bearer) && memcmp(v, bearer, n) == 0)
+        return LWG_STATUS_OK;
+    if (log_calls) {
+        printf("refused %s: no valid token\n", call->method ? call->method->path : "?");
+        fflush(stdout);
+    }
+    return LWG_STATUS_UNAUTHENTICATED;
+}
+
 #if LWG_TLS
 static lwg_tls_config tls;
 static uint8_t tls_cert[16384], tls_key[16384], tls_ca[16384];
@@ -408,6 +437,11 @@ int main(int argc, char **argv)
     server_opts.max_connection_age_ms = (uint32_t)interop_flag_int(argc, argv, "max_connection_age_ms", 0);
     server_opts.max_connection_age_grace_ms =
         (uint32_t)interop_flag_int(argc, argv, "max_connection_age_grace_ms", 0);
+    log_calls = interop_flag_bool(argc, argv, "log_calls", false);
+    if (interop_flag(argc, argv, "require_auth_token") != NULL) {
+        snprintf(bearer, sizeof bearer, "Bearer %s", interop_flag(argc, argv, "require_auth_token"));
+        server_opts.auth_check = check_token;
+    }
     lwg_server_init(&server, NULL);
     lwg_server_set_opts(&server, &server_opts);
     grpc_testing_TestService_register(&server, &test_service, &test_impl);
