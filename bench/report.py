@@ -204,6 +204,8 @@ def write(res, doc, plot_dir):
                                     " (%s guest)" % m["virt"] if m.get("virt") and
                                     m["virt"] != "none" else "")],
         ["memory", m["mem"]], ["OS", "%s, Linux %s" % (m["os"], m["kernel"])],
+        ["load average", "%s at the start, %s at the end (1, 5, 15 min; other jobs share "
+         "the machine)" % (m.get("loadavg_start", "?"), m.get("loadavg_end", "?"))],
         ["compilers", "gcc %s (C, C++), %s, Node.js %s" % (m["gcc"], m["go"], m["node"])],
         ["gRPC", "; ".join(m["packages"]) + "; @grpc/grpc-js " + m.get("grpc_js", "?")],
         ["tools", "%s, %s" % (m["h2load"], m["valgrind"])],

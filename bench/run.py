@@ -683,6 +683,7 @@ def sh(cmd):
 
 def machine():
     m = {
+        "loadavg_start": "%.2f %.2f %.2f" % os.getloadavg(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": sh("git -C %s describe --always --dirty" % ROOT),
         "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"),
@@ -780,6 +781,7 @@ def main():
             log("FAIL " + checks[-1][1])
         res.setdefault("timing", {})[name] = time.time() - t1
     res["timing"]["total"] = time.time() - t0
+    res["machine"]["loadavg_end"] = "%.2f %.2f %.2f" % os.getloadavg()
     res["checks"] = [[ok, d] for ok, d in checks]
     out = os.path.join(BDIR, "smoke.json" if a.smoke else "results.json")
     with open(out, "w") as f:
