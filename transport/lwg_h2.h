@@ -293,6 +293,7 @@ struct lwg_h2_conn {
     uint16_t hb_pseudo;              /* pseudo-header fields seen (bits)   */
     uint16_t hb_continuations;
     uint32_t hb_stream_id;
+    lwg_h2_stream *hb_stream;        /* its slot (checked against the id)  */
     uint32_t hb_len;                 /* undecoded bytes held in hb_buf     */
     uint32_t hb_list_size;           /* decoded size, §6.5.2 accounting    */
     uint8_t  hb_buf[LWG_MAX_HEADER_LIST];

@@ -133,7 +133,9 @@ static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
         c->hb_too_large = 1;
         return; /* keep checking, stop delivering */
     }
-    st = lwg_h2_stream_find(c, c->hb_stream_id);
+    /* the slot found when the block began; a reset in a callback since
+     * frees or reuses it, which the id check sees */
+    st = c->hb_stream;
     if (st == NULL || !lwg_h2_stream_receiving(st, c->hb_stream_id)) {
         c->hb_deliver = 0;
         return;
@@ -162,6 +164,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
 
     c->hb_active = 1;
     c->hb_stream_id = id;
+    c->hb_stream = st;
     c->hb_kind = LWG_H2_HDR_INITIAL;
     c->hb_deliver = 0;
     c->hb_end_stream = (c->rx.flags & LWG_H2_FLAG_END_STREAM) != 0;
@@ -212,6 +215,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     st->id = id;
     st->state = LWG_H2_ST_OPEN;
     st->local = 0;
+    c->hb_stream = st;
     if (c->cb && c->cb->on_stream_open && c->cb->on_stream_open(c, st) < 0) {
         memset(st, 0, sizeof *st);
         lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
