@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-PKGS_host="gcc clang make libclang-rt-14-dev valgrind protobuf-compiler nanopb libnanopb-dev libmbedtls-dev liblwip-dev"
+PKGS_host="gcc clang make libclang-rt-14-dev valgrind openssl protobuf-compiler nanopb libnanopb-dev libmbedtls-dev liblwip-dev"
 PKGS_cross="gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"
 PKGS_peers="python3-protobuf python3-grpcio python3-h2 nghttp2-client protobuf-compiler"
 PKGS_srcpkgs="dpkg-dev"             # apt-get source unpacks with dpkg-source
