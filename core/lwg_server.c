@@ -243,7 +243,7 @@ static void conn_service(lwg_server_conn *sc)
 
     while (again) {
         again = 0;
-        for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
+        for (unsigned i = 0; i < srv->calls_hwm; i++) {
             lwg_call *call = &srv->calls[i];
             if (call->state != LWG_CALL_IDLE && call->owner == sc && call->service_due) {
                 lwg_call_service(call);
@@ -265,6 +265,8 @@ static int on_stream_open(lwg_h2_conn *c, lwg_h2_stream *st)
         if (call->state != LWG_CALL_IDLE)
             continue;
         lwg_call_reset(call, 1, sc, c);
+        if (i >= srv->calls_hwm)
+            srv->calls_hwm = i + 1; /* the pool loops stop here */
         call->max_recv = srv->max_recv_message;
         call->max_send = srv->max_send_message;
         call->stream = st;
@@ -378,7 +380,7 @@ static void link_tick(void *ctx, uint32_t now_ms)
     sc->now_ms = now_ms;
     lwg_h2_tick(&sc->h2, now_ms);
     (void)conn_timers(sc, now_ms);
-    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
+    for (unsigned i = 0; i < srv->calls_hwm; i++) {
         lwg_call *call = &srv->calls[i];
         if (call->state != LWG_CALL_IDLE && call->owner == sc)
             (void)lwg_call_check_deadline(call, now_ms);
@@ -398,7 +400,7 @@ static uint32_t link_next_timeout(void *ctx, uint32_t now_ms)
     if (k < t)
         t = k;
 
-    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
+    for (unsigned i = 0; i < srv->calls_hwm; i++) {
         lwg_call *call = &srv->calls[i];
         uint32_t left;
         if (call->state == LWG_CALL_IDLE || call->owner != sc)

@@ -90,6 +90,7 @@ struct lwg_server {
     uint32_t max_recv_message;      /* per call, <= LWG_MAX_RECV_MESSAGE */
     uint32_t max_send_message;      /* per call, <= LWG_MAX_SEND_MESSAGE */
     uint8_t shutting_down;
+    unsigned calls_hwm;             /* call slots ever used: loops stop here */
     lwg_server_conn conns[LWG_MAX_CONNECTIONS];
     lwg_call calls[LWG_MAX_SERVER_CALLS];
     void *user;
