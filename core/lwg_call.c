@@ -16,6 +16,7 @@
  * the code that is still using it.
  */
 #include "core/lwg_call_priv.h"
+#include "core/lwg_msgframe.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -185,15 +186,15 @@ static void deliver_messages(lwg_call *call)
     while (!call->aborted && !call->rejected && !call->rx_held && !call->completed &&
            call->rx_len >= 5) {
         const uint8_t *p = call->rx_buf + call->rx_off;
-        uint32_t len = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
-                       ((uint32_t)p[3] << 8) | p[4];
+        uint32_t len;
+        unsigned flags = lwg_msg_prefix_decode(p, &len);
         int r;
 
-        if (p[0] > 1) {
+        if (flags > 1) {
             lwg_call_reject(call, LWG_STATUS_INTERNAL, "invalid message flags");
             return;
         }
-        if (p[0] == 1) {
+        if (flags == 1) {
             /* we accept only identity: a compressed message is an error */
             lwg_call_reject(call, call->encoding_unknown ? LWG_STATUS_UNIMPLEMENTED : LWG_STATUS_INTERNAL,
                            call->encoding_unknown ? "compression not supported"
@@ -244,7 +245,7 @@ void lwg_call_recv_done(lwg_call *call)
     if (!call->rx_held)
         return;
     p = call->rx_buf + call->rx_off;
-    len = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
+    (void)lwg_msg_prefix_decode(p, &len);
     call->rx_held = 0;
     call->rx_off += 5u + len;
     call->rx_len -= 5u + len;
@@ -389,61 +390,65 @@ void lwg_call_flush(lwg_call *call)
     notify_send_ready(call);
 }
 
-int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len)
+/* Can a message go into tx_msg now?  LWG_OK, LWG_ECLOSED or LWG_EAGAIN. */
+static int send_ready(lwg_call *call)
 {
     if (call->state == LWG_CALL_IDLE || call->completed || call->aborted ||
         call->send_closed || call->status_set)
         return LWG_ECLOSED;
-    if (len > call->max_send || len > LWG_MAX_SEND_MESSAGE)
-        return LWG_ETOOBIG;
     if (call->tx_off < call->tx_len) {
         call->send_blocked = 1;
         return LWG_EAGAIN;
     }
+    return LWG_OK;
+}
+
+/* The `len` message bytes are at tx_msg + 5: prefix them and send. */
+static int queue_message(lwg_call *call, size_t len)
+{
+    lwg_msg_prefix_encode(call->tx_msg, 0, (uint32_t)len);
     call->messages_out++;
-    call->tx_msg[0] = 0;
-    call->tx_msg[1] = (uint8_t)(len >> 24);
-    call->tx_msg[2] = (uint8_t)(len >> 16);
-    call->tx_msg[3] = (uint8_t)(len >> 8);
-    call->tx_msg[4] = (uint8_t)len;
-    if (len)
-        memcpy(call->tx_msg + 5, msg, len);
-    call->tx_len = 5u + (uint32_t)len;
+    call->tx_len = LWG_MSG_PREFIX_LEN + (uint32_t)len;
     call->tx_off = 0;
     lwg_call_flush(call);
     return LWG_OK;
 }
 
+static size_t send_limit(const lwg_call *call)
+{
+    return call->max_send < LWG_MAX_SEND_MESSAGE ? call->max_send : LWG_MAX_SEND_MESSAGE;
+}
+
+int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len)
+{
+    int r = send_ready(call);
+
+    if (r != LWG_OK)
+        return r;
+    if (len > send_limit(call))
+        return LWG_ETOOBIG;
+    if (len)
+        memcpy(call->tx_msg + LWG_MSG_PREFIX_LEN, msg, len);
+    return queue_message(call, len);
+}
+
 int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const void *src)
 {
-    size_t size = 0;
     pb_ostream_t os;
+    size_t size;
+    int r = send_ready(call);
 
-    if (call->state == LWG_CALL_IDLE || call->completed || call->aborted ||
-        call->send_closed || call->status_set)
-        return LWG_ECLOSED;
-    if (!pb_get_encoded_size(&size, fields, src))
+    if (r != LWG_OK)
+        return r;
+    /* one pass, straight into place after the prefix; only a failure
+     * sizes the message, to tell too big from unencodable */
+    os = pb_ostream_from_buffer(call->tx_msg + LWG_MSG_PREFIX_LEN, send_limit(call));
+    if (!pb_encode(&os, fields, src)) {
+        if (pb_get_encoded_size(&size, fields, src) && size > send_limit(call))
+            return LWG_ETOOBIG;
         return LWG_EINVAL;
-    if (size > call->max_send || size > LWG_MAX_SEND_MESSAGE)
-        return LWG_ETOOBIG;
-    if (call->tx_off < call->tx_len) {
-        call->send_blocked = 1;
-        return LWG_EAGAIN;
     }
-    call->messages_out++;
-    /* encode straight into place after the 5-byte prefix */
-    os = pb_ostream_from_buffer(call->tx_msg + 5, size);
-    if (!pb_encode(&os, fields, src) || os.bytes_written != size)
-        return LWG_EINVAL;
-    call->tx_msg[0] = 0;
-    call->tx_msg[1] = (uint8_t)(size >> 24);
-    call->tx_msg[2] = (uint8_t)(size >> 16);
-    call->tx_msg[3] = (uint8_t)(size >> 8);
-    call->tx_msg[4] = (uint8_t)size;
-    call->tx_len = 5u + (uint32_t)size;
-    call->tx_off = 0;
-    lwg_call_flush(call);
-    return LWG_OK;
+    return queue_message(call, os.bytes_written);
 }
 
 int lwg_call_decode_pb(const uint8_t *msg, size_t len, const struct pb_msgdesc_s *fields,

@@ -127,4 +127,12 @@ int lwg_msg_reader_partial(const lwg_msg_reader *r);
 void lwg_msg_prefix_encode(uint8_t out[LWG_MSG_PREFIX_LEN], int compressed,
                            uint32_t len);
 
+/** Read the 5-byte prefix at `in`: the message length into *len; returns
+ *  the flag byte (0 plain, 1 compressed, anything else is invalid). */
+static inline unsigned lwg_msg_prefix_decode(const uint8_t in[LWG_MSG_PREFIX_LEN], uint32_t *len)
+{
+    *len = ((uint32_t)in[1] << 24) | ((uint32_t)in[2] << 16) | ((uint32_t)in[3] << 8) | in[4];
+    return in[0];
+}
+
 #endif /* LWG_MSGFRAME_H */
