@@ -478,6 +478,23 @@ int lwg_is_grpc_content_type(const uint8_t *v, size_t n)
     return n == k || v[k] == '+' || v[k] == ';';
 }
 
+int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
+{
+    if (lwg_nv_name_is(nv, "content-type")) {
+        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
+            call->bad_content_type = 1;
+        return 1;
+    }
+    if (lwg_nv_name_is(nv, "grpc-encoding")) {
+        /* identity is all we speak: anything else makes a compressed
+         * message UNIMPLEMENTED (lwg_call.c deliver_messages) */
+        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
+            call->encoding_unknown = 1;
+        return 1;
+    }
+    return 0;
+}
+
 int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
                  uint8_t *scratch, size_t scratch_size, size_t *scratch_used)
 {

@@ -14,6 +14,8 @@
 
 #include "core/lwg_base64.h"
 #include "core/lwg_call.h"
+#include <string.h>
+
 #include "core/lwg_version.h"
 #include "transport/lwg_h2.h"
 
@@ -62,6 +64,17 @@ void lwg_call_stream_closed(lwg_call *call);
 /** Check the deadline; abort with DEADLINE_EXCEEDED when passed.  Returns
  *  ms until it (LWG_NO_TIMEOUT without one). */
 uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
+
+/** Is the field's name exactly `s`? */
+static inline int lwg_nv_name_is(const lwg_h2_nv *nv, const char *s)
+{
+    size_t n = strlen(s);
+    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
+}
+
+/** Fields both roles read the same way (content-type, grpc-encoding):
+ *  noted in the call; returns 1 if `nv` was one of them. */
+int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
 
 /** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
 int lwg_is_grpc_content_type(const uint8_t *v, size_t n);

@@ -83,27 +83,18 @@ int lwg_client_call_send_headers(lwg_call *call)
     return r;
 }
 
-static int name_is(const lwg_h2_nv *nv, const char *s)
-{
-    size_t n = strlen(s);
-    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
-}
-
 int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
 {
     if (kind == LWG_H2_HDR_INFO)
         return 0;
-    if (name_is(nv, ":status")) {
+    if (lwg_nv_name_is(nv, ":status")) {
         call->http_status = (uint16_t)((nv->value[0] - '0') * 100 + (nv->value[1] - '0') * 10 +
                                        (nv->value[2] - '0'));
         return 0;
     }
-    if (name_is(nv, "content-type")) {
-        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
-            call->bad_content_type = 1;
+    if (lwg_call_header_common(call, nv))
         return 0;
-    }
-    if (name_is(nv, "grpc-status")) {
+    if (lwg_nv_name_is(nv, "grpc-status")) {
         int code;
         if (lwg_status_parse(nv->value, nv->value_len, &code) != LWG_OK)
             code = LWG_STATUS_UNKNOWN;
@@ -111,7 +102,7 @@ int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
         call->grpc_status_seen = 1;
         return 0;
     }
-    if (name_is(nv, "grpc-message")) {
+    if (lwg_nv_name_is(nv, "grpc-message")) {
         /* decode what fits: the first LWG_MAX_STATUS_MESSAGE input bytes
          * never decode to more than that */
         size_t in = nv->value_len < LWG_MAX_STATUS_MESSAGE ? nv->value_len : LWG_MAX_STATUS_MESSAGE;
@@ -121,11 +112,6 @@ int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
             r = 0;
         call->status_msg[r] = '\0';
         call->status_msg_len = (uint16_t)r;
-        return 0;
-    }
-    if (name_is(nv, "grpc-encoding")) {
-        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
-            call->encoding_unknown = 1;
         return 0;
     }
     if (nv->name_len > 0 && nv->name[0] == ':')

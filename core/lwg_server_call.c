@@ -11,34 +11,25 @@
 
 #include <string.h>
 
-static int name_is(const lwg_h2_nv *nv, const char *s)
-{
-    size_t n = strlen(s);
-    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
-}
-
 int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
 {
     lwg_server_conn *sc = call->owner;
 
     if (kind != LWG_H2_HDR_INITIAL)
         return 0; /* gRPC clients send no trailers */
-    if (name_is(nv, ":path")) {
+    if (lwg_nv_name_is(nv, ":path")) {
         call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
         call->method = call->handler ? call->handler->method : NULL;
         return 0;
     }
-    if (name_is(nv, ":method")) {
+    if (lwg_nv_name_is(nv, ":method")) {
         if (!(nv->value_len == 4 && memcmp(nv->value, "POST", 4) == 0))
             call->method_bad = 1;
         return 0;
     }
-    if (name_is(nv, "content-type")) {
-        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
-            call->bad_content_type = 1;
+    if (lwg_call_header_common(call, nv))
         return 0;
-    }
-    if (name_is(nv, "grpc-timeout")) {
+    if (lwg_nv_name_is(nv, "grpc-timeout")) {
         uint64_t ms;
         if (lwg_timeout_parse(nv->value, nv->value_len, &ms) == LWG_OK) {
             if (ms > 0x7ffffffeu)
@@ -48,13 +39,8 @@ int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
         }
         return 0;
     }
-    if (name_is(nv, "grpc-encoding")) {
-        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
-            call->encoding_unknown = 1;
-        return 0;
-    }
-    if ((nv->name_len > 0 && nv->name[0] == ':') || name_is(nv, "te") ||
-        name_is(nv, "grpc-accept-encoding"))
+    if ((nv->name_len > 0 && nv->name[0] == ':') || lwg_nv_name_is(nv, "te") ||
+        lwg_nv_name_is(nv, "grpc-accept-encoding"))
         return 0;
     /* full storage fails the call; a malformed entry is dropped */
     if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,

@@ -241,7 +241,6 @@ struct lwg_h2_conn {
     uint8_t  goaway_sent;
     uint8_t  goaway_received;
     uint8_t  goaway_pending;         /* GOAWAY decided, not yet in tx_buf  */
-    uint8_t  in_callback_close;      /* guard against re-entrant teardown  */
     int      fatal;                  /* first fatal LWG_E... (0 = none)    */
     uint32_t fatal_code;             /* its HTTP/2 error code              */
     uint32_t goaway_code;            /* GOAWAY we send: code, last id      */
