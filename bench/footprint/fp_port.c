@@ -11,43 +11,15 @@
 
 #include "port/lwg_port.h"
 
-static volatile uint32_t fp_clock;
-
-uint32_t lwg_port_now_ms(void)
-{
-    return fp_clock;
-}
-
-int lwg_port_random(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-
-    while (len-- > 0)
-        *p++ = (uint8_t)fp_clock;
-    return LWG_OK;
-}
-
-void lwg_port_log(int level, const char *line)
-{
-    (void)level;
-    (void)line;
-}
-
-void lwg_port_assert_failed(const char *file, int line, const char *expr)
-{
-    (void)file;
-    (void)line;
-    (void)expr;
-    for (;;) {
-    }
-}
+/* clock, random, log and assert stubs, as the size report's images have */
+#include "toolchain/size_port.h"
 
 /* snprintf and strcpy for every image */
 static char fp_text[32];
 void fp_common(void);
 void fp_common(void)
 {
-    snprintf(fp_text, sizeof fp_text, "Hello %s", fp_clock ? "a" : "b");
+    snprintf(fp_text, sizeof fp_text, "Hello %s", size_clock ? "a" : "b");
 }
 
 #if defined(FP_BASELINE)
