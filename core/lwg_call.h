@@ -172,8 +172,6 @@ struct lwg_call {
     uint8_t has_deadline;
     uint8_t status_set;
     uint8_t bad_content_type;     /* server: answer 415                    */
-    uint8_t compressed_ok;        /* peer sent a grpc-encoding we know     */
-    uint8_t http_status_ok;       /* client: :status was 200               */
     uint16_t http_status;
     uint32_t deadline_ms;
     uint32_t max_recv;

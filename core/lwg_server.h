@@ -67,7 +67,6 @@ typedef struct lwg_server_conn {
     lwg_link link;
     lwg_server *server;
     uint8_t in_use;
-    uint8_t service_pending;
     uint8_t kill;                   /* close the transport now             */
     uint8_t drain;                  /* LWG_DRAIN_*                         */
     uint8_t grace_set;

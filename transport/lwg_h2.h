@@ -284,7 +284,6 @@ struct lwg_h2_conn {
     uint8_t  hb_kind;                /* LWG_H2_HDR_*                       */
     uint8_t  hb_deliver;             /* fields go to the upper layer       */
     uint8_t  hb_end_stream;          /* HEADERS carried END_STREAM         */
-    uint8_t  hb_new_stream;          /* this block opens a peer stream     */
     uint8_t  hb_too_large;           /* decoded list passed the bound      */
     uint8_t  hb_malformed;           /* RFC 9113 §8.1.1: reset at the end  */
     uint8_t  hb_seen_regular;        /* a regular field came: no pseudo    */

@@ -168,7 +168,6 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     c->hb_kind = LWG_H2_HDR_INITIAL;
     c->hb_deliver = 0;
     c->hb_end_stream = (c->rx.flags & LWG_H2_FLAG_END_STREAM) != 0;
-    c->hb_new_stream = 0;
     c->hb_too_large = 0;
     c->hb_malformed = 0;
     c->hb_seen_regular = 0;
@@ -221,7 +220,6 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
         lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
         return 0;
     }
-    c->hb_new_stream = 1;
     c->hb_deliver = 1;
     return 0;
 }
