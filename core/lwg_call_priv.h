@@ -84,9 +84,13 @@ int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
 int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
                  uint8_t *scratch, size_t scratch_size, size_t *scratch_used);
 
-/** Name/value helper for constant header fields. */
-#define LWG_NV(n, v) \
-    { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0 }
+/** Name/value helper for constant header fields.  LWG_NV_INDEXED: a field
+ *  that repeats on the connection (the same name and value call after
+ *  call), kept in the HPACK encoder's table and sent as one byte. */
+#define LWG_NV_FLAGS(n, v, f) \
+    { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, (f) }
+#define LWG_NV(n, v)         LWG_NV_FLAGS(n, v, 0)
+#define LWG_NV_INDEXED(n, v) LWG_NV_FLAGS(n, v, LWG_HPACK_INDEX)
 
 /* ---- lwg_client_call.c / lwg_channel.c ---------------------------------- */
 int lwg_client_call_send_headers(lwg_call *call);

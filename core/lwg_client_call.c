@@ -30,16 +30,16 @@ int lwg_client_call_send_headers(lwg_call *call)
     nv[n++] = (lwg_h2_nv)LWG_NV(":method", "POST");
     nv[n++] = ch->use_tls ? (lwg_h2_nv)LWG_NV(":scheme", "https")
                           : (lwg_h2_nv)LWG_NV(":scheme", "http");
-    nv[n] = (lwg_h2_nv)LWG_NV(":path", "");
+    nv[n] = (lwg_h2_nv)LWG_NV_INDEXED(":path", "");
     nv[n].value = (const uint8_t *)call->method->path;
     nv[n++].value_len = (uint32_t)strlen(call->method->path);
-    nv[n] = (lwg_h2_nv)LWG_NV(":authority", "");
+    nv[n] = (lwg_h2_nv)LWG_NV_INDEXED(":authority", "");
     nv[n].value = (const uint8_t *)authority;
     nv[n++].value_len = (uint32_t)strlen(authority);
-    nv[n++] = (lwg_h2_nv)LWG_NV("te", "trailers");
-    nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
-    nv[n++] = (lwg_h2_nv)LWG_NV("user-agent", LWG_USER_AGENT);
-    nv[n++] = (lwg_h2_nv)LWG_NV("grpc-accept-encoding", "identity");
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("te", "trailers");
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("content-type", "application/grpc");
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("user-agent", LWG_USER_AGENT);
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("grpc-accept-encoding", "identity");
     if (call->has_deadline) {
         uint32_t left = lwg_call_remaining_ms(call, lwg_port_now_ms());
         if (left == 0) {
@@ -48,7 +48,9 @@ int lwg_client_call_send_headers(lwg_call *call)
         }
         r = lwg_timeout_encode(left, timeout, sizeof timeout);
         if (r > 0) {
-            nv[n] = (lwg_h2_nv)LWG_NV("grpc-timeout", "");
+            /* changes on every call: raw (Huffman saves a byte or two
+             * here, at a cost of hundreds of instructions) */
+            nv[n] = (lwg_h2_nv)LWG_NV_FLAGS("grpc-timeout", "", LWG_HPACK_NO_HUFFMAN);
             nv[n].value = (const uint8_t *)timeout;
             nv[n++].value_len = (uint32_t)r;
         }

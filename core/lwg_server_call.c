@@ -121,8 +121,8 @@ static int response_head(lwg_call *call, lwg_h2_nv *nv, size_t room, uint8_t *sc
     int r;
 
     nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
-    nv[n++] = (lwg_h2_nv)LWG_NV("content-type", "application/grpc");
-    nv[n++] = (lwg_h2_nv)LWG_NV("grpc-accept-encoding", "identity");
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("content-type", "application/grpc");
+    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("grpc-accept-encoding", "identity");
     if (call->headers_out_count) {
         r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n, room - n,
                          scratch, LWG_HEADER_SCRATCH, used);
@@ -170,7 +170,9 @@ int lwg_server_call_send_trailers(lwg_call *call)
         n = (size_t)r;
     }
     r = (int)lwg_status_format(call->status_code, code, sizeof code);
-    nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
+    /* OK is the status of almost every call: worth a table entry */
+    nv[n] = call->status_code == LWG_STATUS_OK ? (lwg_h2_nv)LWG_NV_INDEXED("grpc-status", "")
+                                               : (lwg_h2_nv)LWG_NV("grpc-status", "");
     nv[n].value = (const uint8_t *)code;
     nv[n++].value_len = (uint32_t)r;
     if (call->status_msg_len) {

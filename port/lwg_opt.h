@@ -46,6 +46,16 @@
 #define LWG_HPACK_TABLE_SIZE 4096
 #endif
 
+/** Bytes of the HPACK encoder's dynamic table (inside the connection):
+ *  the header fields that repeat on every call (content-type, :path,
+ *  :authority, user-agent, te, grpc-status 0) are sent once as literals,
+ *  then as one byte each.  A client with one method needs about 300 bytes,
+ *  plus about 75 per further method; a server about 110.  0 turns the
+ *  table off (every field a literal or a static-table index). */
+#ifndef LWG_HPACK_ENC_TABLE_SIZE
+#define LWG_HPACK_ENC_TABLE_SIZE 512
+#endif
+
 /** Bytes of the buffer that collects one HEADERS+CONTINUATION block, and
  *  the SETTINGS_MAX_HEADER_LIST_SIZE we advertise (decoded size, RFC 9113
  *  §6.5.2: name + value + 32 per field).  A larger list is refused. */

@@ -14,6 +14,9 @@
 #if LWG_HPACK_TABLE_SIZE < 64 || LWG_HPACK_TABLE_SIZE > 65535
 #error "LWG_HPACK_TABLE_SIZE must be 64..65535"
 #endif
+#if LWG_HPACK_ENC_TABLE_SIZE < 0 || LWG_HPACK_ENC_TABLE_SIZE > 65535
+#error "LWG_HPACK_ENC_TABLE_SIZE must be 0..65535"
+#endif
 
 /* A header block must hold at least the pseudo-headers of one request. */
 #if LWG_MAX_HEADER_LIST < 256

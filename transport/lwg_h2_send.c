@@ -188,6 +188,7 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                           const lwg_h2_nv *nv, size_t n, int end_stream)
 {
     uint64_t list_size = 0;
+    size_t worst = LWG_HPACK_UPDATES_MAX;
     size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
     uint8_t *start, *p, *end;
     uint32_t id;
@@ -199,8 +200,10 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     if (st->state == LWG_H2_ST_IDLE &&
         (c->goaway_received || c->next_local_id > LWG_H2_MAX_STREAM_ID))
         return LWG_ECLOSED;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
+        worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
+    }
     if (list_size > c->peer.max_header_list)
         return LWG_ETOOBIG;
 
@@ -210,16 +213,21 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     start = lwg_h2_tx_reserve(c, room);
     end = start + room;
     p = start + 9;
+    /* The encoder may add to its table only if this block is sure to be
+     * sent: the peer's decoder never sees a block given up here. */
+    lwg_hpack_enc_block_begin(&c->hpack_enc,
+                              worst + 9 * ((worst + maxf - 1) / maxf) <= room);
     for (size_t i = 0; i < n; i++) {
         if (lwg_hpack_encode_field(&c->hpack_enc, &p, end, nv[i].name, nv[i].name_len,
                                    nv[i].value, nv[i].value_len, nv[i].flags) != LWG_OK)
-            goto no_room;
+            goto no_room_block;
     }
     blen = (size_t)(p - (start + 9));
     nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
     need = blen + 9 * nframes;
     if (need > room)
-        goto no_room;
+        goto no_room_block;
+    lwg_hpack_enc_block_end(&c->hpack_enc, 1);
 
     if (st->state == LWG_H2_ST_IDLE) {
         st->tx_mark = c->tx_written; /* the block starts at the tail */
@@ -237,6 +245,8 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
         lwg_h2_stream_local_end(c, st);
     return LWG_OK;
 
+no_room_block:
+    lwg_hpack_enc_block_end(&c->hpack_enc, 0);
 no_room:
     /* With an empty tx_buf it can never fit. */
     if (c->tx_tail == c->tx_head)

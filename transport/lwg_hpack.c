@@ -1,5 +1,6 @@
 /*
- * lwg_hpack.c - HPACK (RFC 7541) decoder and encoder.
+ * lwg_hpack.c - HPACK (RFC 7541) decoder and the encoder's low-level
+ * writers (the encoder's table and choices: lwg_hpack_enc.c).
  *
  * The decoder parses one representation at a time.  It first checks that
  * the whole representation is in the input (so LWG_EAGAIN leaves nothing
@@ -20,8 +21,7 @@
 #include "transport/lwg_hpack.h"
 #include "transport/lwg_hpack_tables.h"
 
-#define ENTRY_OVERHEAD      32u    /* RFC 7541 §4.1 */
-#define DEFAULT_TABLE_SIZE  4096u  /* RFC 9113 §6.5.2 initial value */
+#define ENTRY_OVERHEAD LWG_HPACK_ENTRY_OVERHEAD
 
 /* The representation kinds and their prefix lengths (RFC 7541 §6). */
 #define REP_INDEXED      0x80u
@@ -481,61 +481,8 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
 }
 
 /* ======================================================================
- * Encoder
+ * Encoder: the low-level writers
  * ==================================================================== */
-
-void lwg_hpack_enc_init(lwg_hpack_enc *e)
-{
-    e->peer_max = DEFAULT_TABLE_SIZE;
-    e->size_update_pending = 0;
-    e->table_max = DEFAULT_TABLE_SIZE;
-}
-
-void lwg_hpack_enc_set_peer_max(lwg_hpack_enc *e, uint32_t peer_settings_max)
-{
-    e->peer_max = peer_settings_max;
-    /* We index nothing, so a larger table needs no update; a smaller one
-     * must be acknowledged, with the smallest value seen since the last
-     * block. */
-    if (peer_settings_max < e->table_max) {
-        e->table_max = peer_settings_max;
-        e->size_update_pending = 1;
-    }
-}
-
-static int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
-{
-    return len == 0 || memcmp(a, b, len) == 0;
-}
-
-size_t lwg_hpack_static_find(const uint8_t *name, size_t name_len,
-                             const uint8_t *value, size_t value_len,
-                             int *full_match)
-{
-    size_t name_index = 0;
-
-    for (size_t i = 0; i < LWG_HPACK_STATIC_COUNT; i++) {
-        const lwg_hpack_static_entry *se = &lwg_hpack_static[i];
-        const uint8_t *s = lwg_hpack_static_blob + se->offset;
-
-        if (se->name_len != name_len || !bytes_equal(s, name, name_len)) {
-            if (name_index != 0)
-                break;          /* equal names are adjacent in the table */
-            continue;
-        }
-        if (name_index == 0)
-            name_index = i + 1;
-        if (se->value_len == value_len &&
-            bytes_equal(s + name_len, value, value_len)) {
-            if (full_match != NULL)
-                *full_match = 1;
-            return i + 1;
-        }
-    }
-    if (full_match != NULL)
-        *full_match = 0;
-    return name_index;
-}
 
 int lwg_hpack_encode_string(uint8_t **p, uint8_t *end, const uint8_t *s,
                             size_t len, int huffman)
@@ -602,48 +549,5 @@ int lwg_hpack_encode_literal(uint8_t **p, uint8_t *end, unsigned kind,
     if (r != LWG_OK)
         return r;
     *p = q;
-    return LWG_OK;
-}
-
-/* A string, Huffman-coded when allowed and strictly shorter. */
-static int encode_string_auto(uint8_t **p, uint8_t *end, const uint8_t *s,
-                              size_t len, int allow_huffman)
-{
-    int huffman = allow_huffman && lwg_huff_encoded_len(s, len) < len;
-
-    return lwg_hpack_encode_string(p, end, s, len, huffman);
-}
-
-int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
-                           const uint8_t *name, size_t name_len,
-                           const uint8_t *value, size_t value_len,
-                           unsigned flags)
-{
-    uint8_t *q = *p;
-    int full, r = LWG_OK;
-    int allow_huffman = (flags & LWG_HPACK_NO_HUFFMAN) == 0;
-    size_t index;
-
-    if (e->size_update_pending)
-        r = lwg_hpack_encode_size_update(&q, end, e->table_max);
-    if (r != LWG_OK)
-        return r;
-    index = lwg_hpack_static_find(name, name_len, value, value_len, &full);
-    if (full && (flags & LWG_HPACK_NEVER_INDEX) == 0) {
-        r = lwg_hpack_encode_indexed(&q, end, index);
-    } else {
-        uint8_t kind = (flags & LWG_HPACK_NEVER_INDEX) ? LWG_HPACK_LIT_NEVER
-                                                       : LWG_HPACK_LIT_WITHOUT;
-
-        r = lwg_hpack_int_encode(&q, end, kind, 4, (uint32_t)index);
-        if (r == LWG_OK && index == 0)
-            r = encode_string_auto(&q, end, name, name_len, allow_huffman);
-        if (r == LWG_OK)
-            r = encode_string_auto(&q, end, value, value_len, allow_huffman);
-    }
-    if (r != LWG_OK)
-        return r;
-    *p = q;
-    e->size_update_pending = 0;
     return LWG_OK;
 }

@@ -5,8 +5,9 @@
  * Sans-I/O and heap-free.  The decoder's dynamic table is a fixed ring of
  * LWG_HPACK_TABLE_SIZE bytes inside lwg_hpack_dec, which the caller places
  * (usually inside the connection struct).  Decoded strings go into a
- * scratch buffer the caller passes on every call.  The encoder keeps no
- * dynamic table: it uses the static table and literals without indexing.
+ * scratch buffer the caller passes on every call.  The encoder keeps its
+ * own small dynamic table (LWG_HPACK_ENC_TABLE_SIZE bytes) for the fields
+ * its caller marks as repeating; see lwg_hpack_enc.
  *
  * Untrusted input: everything passed to lwg_hpack_decode_field() and
  * lwg_huff_decode().  On hostile input they return LWG_EPROTO (HTTP/2
@@ -27,6 +28,11 @@
 
 #include "port/lwg_opt.h"
 #include "port/lwg_err.h"
+
+/** RFC 7541 §4.1: what an entry costs beyond its name and value. */
+#define LWG_HPACK_ENTRY_OVERHEAD 32u
+/** RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE until SETTINGS say else. */
+#define LWG_HPACK_DEFAULT_TABLE_SIZE 4096u
 
 /** Largest integer the decoder accepts in any representation (index,
  *  string length, table size): 2^21 - 1.  Larger is LWG_EPROTO. */
@@ -155,37 +161,112 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
  * Encoder
  * ==================================================================== */
 
-/** Encoder state.  We keep no dynamic table when encoding, so the only
- *  state is what the peer's decoder believes our table's maximum is:
- *  when the peer lowers its SETTINGS_HEADER_TABLE_SIZE below that, the
- *  next header block starts with a size update (RFC 7541 §4.2). */
+/** Entry slots of the encoder's dynamic table (each entry counts at least
+ *  32 bytes against its size). */
+#define LWG_HPACK_ENC_SLOTS ((LWG_HPACK_ENC_TABLE_SIZE) / 32)
+
+/** Encoder state, one per connection (the peer's decoder mirrors it).
+ *
+ *  The dynamic table holds only fields the caller marks LWG_HPACK_INDEX
+ *  (constants such as content-type, :path, :authority, grpc-status 0):
+ *  the first block sends them as literals with incremental indexing, every
+ *  later block as one-byte indexed fields.  Fields without the flag use
+ *  the table when they match an entry but are never added, so values that
+ *  change per call (grpc-timeout, grpc-message, user metadata) cannot
+ *  churn the constants out.  Storage: entry bytes (name then value) back
+ *  to back in buf[], oldest first, never wrapping (compacted to the front
+ *  when the end is reached: rare, since constants are inserted once);
+ *  entries[] is a ring of {offset, name length, value length}.
+ *
+ *  Size: the table never exceeds LWG_HPACK_ENC_TABLE_SIZE (RAM cost: that
+ *  many bytes plus 6 per slot), nor the table size the peer's decoder
+ *  holds.  The peer's decoder may hold a larger table than ours: it then
+ *  keeps entries we have forgotten, which is harmless because indices
+ *  count from the newest entry and we only reference entries we hold.
+ *  When the peer's SETTINGS_HEADER_TABLE_SIZE drops below what its
+ *  decoder holds, the next block starts with size updates (RFC 7541 §4.2:
+ *  the smallest value since the last block, then the final one).
+ *
+ *  Blocks: lwg_hpack_enc_block_begin() / lwg_hpack_enc_block_end() bracket
+ *  the fields of one header block.  A block that is given up (no room in
+ *  the transmit buffer) must not have changed the table, or the peer's
+ *  decoder, which never sees it, would disagree: the caller passes
+ *  may_insert = 0 unless the block is sure to fit (see
+ *  lwg_hpack_enc_worst_case()), and the size updates written into a
+ *  block count as sent only when block_end(sent = 1) says so.  A field
+ *  encoded outside a block behaves as a block of its own that is sent.
+ *  Fields are private (tests read them). */
 typedef struct lwg_hpack_enc {
-    uint32_t peer_max;            /* peer's latest SETTINGS_HEADER_TABLE_SIZE */
-    uint8_t  size_update_pending; /* emit table_max before the next field     */
-    uint32_t table_max;           /* maximum the peer's decoder holds for us  */
+    uint32_t peer_max;        /* peer's latest SETTINGS_HEADER_TABLE_SIZE  */
+    uint32_t dec_max;         /* table size the peer's decoder holds: 4096 */
+                              /* until our size updates say else           */
+    uint32_t max;             /* our eviction bound: <= LWG_HPACK_ENC_     */
+                              /* TABLE_SIZE, <= dec_max now and after the  */
+                              /* pending updates                           */
+    uint32_t upd_min;         /* pending updates: the smallest value, then */
+    uint32_t upd_final;       /* the final one                             */
+    uint8_t  upd_pending;
+    uint8_t  in_block;        /* between block_begin and block_end         */
+    uint8_t  may_insert;      /* the current block may add entries         */
+    uint8_t  upd_written;     /* the updates are in the current block      */
+#if LWG_HPACK_ENC_TABLE_SIZE > 0
+    uint32_t size;            /* RFC 7541 §4.1 size of the entries         */
+    uint16_t oldest;          /* entries[] slot of the oldest entry        */
+    uint16_t count;
+    uint16_t bytes_start;     /* buf[bytes_start, bytes_end): live bytes   */
+    uint16_t bytes_end;
+    lwg_hpack_dyn_entry entries[LWG_HPACK_ENC_SLOTS];
+    uint8_t  buf[LWG_HPACK_ENC_TABLE_SIZE];
+#endif
 } lwg_hpack_enc;
 
 /** Initialise: the peer's table size is 4096 until its SETTINGS say else. */
 void lwg_hpack_enc_init(lwg_hpack_enc *e);
 
 /** The peer's SETTINGS_HEADER_TABLE_SIZE (call between header blocks, when
- *  the peer's SETTINGS frame is applied).  A value below the current
- *  maximum makes the next lwg_hpack_encode_field() emit a size update to
- *  the smallest value seen first. */
+ *  the peer's SETTINGS frame is applied).  Below what the peer's decoder
+ *  holds, the next block starts with a size update (and our table shrinks
+ *  at once); a later raise before that block is signalled after the
+ *  smallest value. */
 void lwg_hpack_enc_set_peer_max(lwg_hpack_enc *e, uint32_t peer_settings_max);
+
+/** Start a header block.  may_insert = 0: add nothing to the table (the
+ *  block may yet be given up). */
+void lwg_hpack_enc_block_begin(lwg_hpack_enc *e, int may_insert);
+
+/** End the block: sent != 0 if its bytes will reach the peer, 0 if they
+ *  are thrown away (the size updates written into it stay pending). */
+void lwg_hpack_enc_block_end(lwg_hpack_enc *e, int sent);
+
+/** Bytes a field can take at most, whatever the table holds (a literal
+ *  with a literal name, raw strings), plus the size updates a block may
+ *  start with: sum this over the fields plus LWG_HPACK_UPDATES_MAX. */
+static inline size_t lwg_hpack_enc_worst_case(size_t name_len, size_t value_len)
+{
+    return name_len + value_len + 9;  /* 1 + (4 + name) + (4 + value) */
+}
+#define LWG_HPACK_UPDATES_MAX 8       /* two updates of at most 4 bytes */
+
+/** Number of entries in the encoder's dynamic table. */
+size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);
 
 #define LWG_HPACK_NEVER_INDEX 1u  /* never-indexed literal (secrets)     */
 #define LWG_HPACK_NO_HUFFMAN  2u  /* send strings raw                     */
+#define LWG_HPACK_INDEX       4u  /* add to the dynamic table: the same   */
+                                  /* field will be sent again             */
 
-/** Encode one header field at *p, never past end.  Static table full match
- *  -> indexed; name match -> literal with indexed name; else literal with
- *  literal name.  Literals are "without indexing", or "never indexed" with
- *  LWG_HPACK_NEVER_INDEX (a full static match is then still a literal).
- *  Each string is Huffman-coded when that is strictly shorter, unless
- *  LWG_HPACK_NO_HUFFMAN.  A pending size update is written first.
- *  name and value are read during the call only.
- *  Returns LWG_OK and advances *p, or LWG_ENOMEM with *p unchanged (and the
- *  pending size update still pending). */
+/** Encode one header field at *p, never past end.  In order of
+ *  preference: a full match in the dynamic or the static table ->
+ *  indexed field; else a literal, with incremental indexing when
+ *  LWG_HPACK_INDEX is given (and the block may insert, and the entry fits
+ *  the table), else without indexing, or never indexed with
+ *  LWG_HPACK_NEVER_INDEX (which also refuses full matches: a secret is
+ *  always a literal); its name is indexed when a table holds it.  Each
+ *  string is Huffman-coded when that is strictly shorter, unless
+ *  LWG_HPACK_NO_HUFFMAN.  Pending size updates are written first in a
+ *  block.  name and value are read during the call only.
+ *  Returns LWG_OK and advances *p, or LWG_ENOMEM with *p and the table
+ *  unchanged. */
 int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
                            const uint8_t *name, size_t name_len,
                            const uint8_t *value, size_t value_len,

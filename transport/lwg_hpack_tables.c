@@ -134,6 +134,18 @@ const lwg_hpack_static_entry lwg_hpack_static[LWG_HPACK_STATIC_COUNT] = {
     {  668, 16,  0 }, /* 61 www-authenticate */
 };
 
+const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT] = {
+    21, 60, 33, 34, 37, 38, 45, 59,  4,  5, 22, 50, 19, 32, 35, 54,
+     2,  3,  6,  7,  8,  9, 10, 11, 12, 13, 14, 36, 51, 52, 39, 42,
+    46,  1, 55, 58, 53, 31, 47, 18, 23, 24, 30, 41, 44, 15, 28, 16,
+    17, 26, 27, 29, 61, 40, 57, 48, 25, 43, 49, 56, 20,
+};
+
+const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2] = {
+     0,  0,  0,  0,  2,  8, 12, 16, 30, 33, 33, 36, 37, 39, 45, 47,
+    49, 53, 55, 56, 59, 59, 59, 59, 59, 59, 60, 60, 61,
+};
+
 const uint32_t lwg_huff_code[257] = {
     0x00001ff8, 0x007fffd8, 0x0fffffe2, 0x0fffffe3, 0x0fffffe4, 0x0fffffe5,
     0x0fffffe6, 0x0fffffe7, 0x0fffffe8, 0x00ffffea, 0x3ffffffc, 0x0fffffe9,

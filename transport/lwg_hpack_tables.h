@@ -15,6 +15,9 @@
 /** Entries in the static table (indices 1..61). */
 #define LWG_HPACK_STATIC_COUNT 61
 
+/** Longest name in the static table. */
+#define LWG_HPACK_STATIC_NAME_MAX 27
+
 /** Shortest and longest Huffman code, in bits. */
 #define LWG_HUFF_MIN_BITS 5
 #define LWG_HUFF_MAX_BITS 30
@@ -34,6 +37,11 @@ typedef struct lwg_hpack_static_entry {
 extern const uint8_t lwg_hpack_static_blob[685];
 /** Static table; HPACK index i is lwg_hpack_static[i - 1]. */
 extern const lwg_hpack_static_entry lwg_hpack_static[LWG_HPACK_STATIC_COUNT];
+/** Static indices (1..61) ordered by (name length, index): those whose name
+ *  is L bytes long are lwg_hpack_static_by_len[lwg_hpack_static_len_start[L]
+ *  .. lwg_hpack_static_len_start[L + 1]), for 0 <= L <= the longest name. */
+extern const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT];
+extern const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2];
 
 /** Huffman code of each symbol (0..255, 256 = EOS), right-aligned. */
 extern const uint32_t lwg_huff_code[257];

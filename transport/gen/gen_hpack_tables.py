@@ -12,6 +12,9 @@ What is generated (all `const`, so it lives in flash):
   Static table (RFC 7541 Appendix A)
     lwg_hpack_static_blob[]   every entry's name followed by its value
     lwg_hpack_static[61]      {offset into the blob, name length, value length}
+    lwg_hpack_static_by_len[61], lwg_hpack_static_len_start[]
+                              the indices grouped by name length, for the
+                              encoder's lookup (equal names stay adjacent)
 
   Huffman encoder (RFC 7541 Appendix B)
     lwg_huff_code[257], lwg_huff_len[257]
@@ -240,6 +243,9 @@ HEADER_H = """\
 /** Entries in the static table (indices 1..61). */
 #define LWG_HPACK_STATIC_COUNT %(static_count)d
 
+/** Longest name in the static table. */
+#define LWG_HPACK_STATIC_NAME_MAX %(name_max)d
+
 /** Shortest and longest Huffman code, in bits. */
 #define LWG_HUFF_MIN_BITS %(min_len)d
 #define LWG_HUFF_MAX_BITS %(max_len)d
@@ -259,6 +265,11 @@ typedef struct lwg_hpack_static_entry {
 extern const uint8_t lwg_hpack_static_blob[%(blob_size)d];
 /** Static table; HPACK index i is lwg_hpack_static[i - 1]. */
 extern const lwg_hpack_static_entry lwg_hpack_static[LWG_HPACK_STATIC_COUNT];
+/** Static indices (1..61) ordered by (name length, index): those whose name
+ *  is L bytes long are lwg_hpack_static_by_len[lwg_hpack_static_len_start[L]
+ *  .. lwg_hpack_static_len_start[L + 1]), for 0 <= L <= the longest name. */
+extern const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT];
+extern const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2];
 
 /** Huffman code of each symbol (0..255, 256 = EOS), right-aligned. */
 extern const uint32_t lwg_huff_code[257];
@@ -304,12 +315,18 @@ def generate():
         sys.exit("static table: wrong size")
 
     blob_size = len(blob) + 1     # keep the literal's terminating NUL
+    name_max = max(len(name) for name, _ in STATIC_TABLE)
+    by_len = sorted(range(1, len(STATIC_TABLE) + 1),
+                    key=lambda i: (len(STATIC_TABLE[i - 1][0]), i))
+    len_start = [sum(1 for name, _ in STATIC_TABLE if len(name) < n)
+                 for n in range(name_max + 2)]
     params = {
         "static_count": len(STATIC_TABLE),
         "min_len": MIN_LEN,
         "max_len": MAX_LEN,
         "dec_lengths": MAX_LEN - MIN_LEN + 1,
         "blob_size": blob_size,
+        "name_max": name_max,
         "static_bytes": blob_size + 4 * len(entries),
         "enc_bytes": 257 * 5,
         "dec_bytes": len(dec_max) * 6 + 256,
@@ -327,6 +344,14 @@ def generate():
     for i, ((off, nl, vl), (name, value)) in enumerate(zip(entries, STATIC_TABLE)):
         label = name + (" " + value if value else "")
         c.append("    { %4d, %2d, %2d }, /* %2d %s */" % (off, nl, vl, i + 1, label))
+    c.append("};")
+    c.append("")
+    c.append("const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT] = {")
+    c.append(rows(by_len, 16, lambda v: "%2d" % v))
+    c.append("};")
+    c.append("")
+    c.append("const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2] = {")
+    c.append(rows(len_start, 16, lambda v: "%2d" % v))
     c.append("};")
     c.append("")
     c.append("const uint32_t lwg_huff_code[257] = {")
