@@ -17,11 +17,11 @@
  */
 #include "core/lwg_call_priv.h"
 #include "core/lwg_msgframe.h"
+#include "core/lwg_pb.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#include <pb_decode.h>
 #include <pb_encode.h>
 
 void lwg_call_reset(lwg_call *call, int is_server, void *owner, lwg_h2_conn *h2)
@@ -454,9 +454,9 @@ int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const vo
 int lwg_call_decode_pb(const uint8_t *msg, size_t len, const struct pb_msgdesc_s *fields,
                        void *dst)
 {
-    pb_istream_t is = pb_istream_from_buffer(msg, len);
-
-    return pb_decode(&is, fields, dst) ? LWG_OK : LWG_EPROTO;
+    /* pb_decode()'s meaning without its memset of the whole struct */
+    lwg_pb_reset(fields, dst);
+    return lwg_pb_decode_noinit(msg, len, fields, dst);
 }
 
 void lwg_call_cancel(lwg_call *call)

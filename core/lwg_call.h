@@ -233,7 +233,10 @@ int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len);
 int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields,
                      const void *src);
 
-/** Decode a received message view with nanopb.  LWG_OK or LWG_EPROTO. */
+/** Decode a received message view into *dst with nanopb, as pb_decode()
+ *  does: *dst is reset first (fields empty or at their defaults; the
+ *  callbacks the caller set are kept), but without writing every byte of
+ *  it (lwg_pb_reset, core/lwg_pb.h).  LWG_OK or LWG_EPROTO. */
 int lwg_call_decode_pb(const uint8_t *msg, size_t len,
                        const struct pb_msgdesc_s *fields, void *dst);
 

@@ -121,6 +121,17 @@ $(APP_BIN)/gen_e2e: $(APP_OBJ)/tests/gen/gen_e2e.o $(call gen_objs,$(GEN_E2E_PRO
 .PHONY: gen-e2e
 gen-e2e: $(APP_BIN)/gen_e2e
 
+# ---- unit tests on generated messages ----------------------------------------
+# A unit test (toolchain/test.mk) that needs nanopb messages: test_pb
+# (core/lwg_pb.h) on tests/gen/pbclear{,3}.proto.  The generated .pb.c is
+# compiled as the unit tests are (build/test/<config>/obj/build/gen/c/).
+TEST_PB_PROTOS := pbclear pbclear3
+TEST_PB_OBJS   := $(foreach p,$(TEST_PB_PROTOS),$(TEST_BUILD)/obj/$(GEN_C)/$(p).pb.o)
+$(TEST_BUILD)/obj/tests/unit/test_pb.o: $(call gen_files,$(TEST_PB_PROTOS))
+$(TEST_BUILD)/obj/tests/unit/test_pb.o: TEST_CFLAGS += -I$(GEN_C)
+$(TEST_BUILD)/bin/test_pb: $(TEST_PB_OBJS)
+-include $(TEST_PB_OBJS:.o=.d)
+
 # ---- examples (-O2, no sanitizers) -------------------------------------------
 # Built with a device-sized sample config (examples/config/server: two
 # connections of eight streams, 2 KiB messages) to show it is enough.
