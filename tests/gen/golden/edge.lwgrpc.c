@@ -4,13 +4,16 @@
  * The API is described in edge.lwgrpc.h.
  */
 #include "edge.lwgrpc.h"
+#include "core/lwg_pb.h"
 
-/* Decode a request into the trampoline's struct; on failure the call
+/* Decode a request into the trampoline's struct, which the trampoline
+ * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
                                  const struct pb_msgdesc_s *fields, void *req)
 {
-    if (lwg_call_decode_pb(msg, len, fields, req) == LWG_OK)
+    if (lwg_pb_decode_noinit(msg, len, fields, req) == LWG_OK)
         return 1;
     (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "request message does not decode",
                           NULL, 0);
@@ -118,7 +121,7 @@ static int Alpha_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Echo = (a_b_c_Outer_Inner)a_b_c_Outer_Inner_init_zero;
+    lwg_pb_clear(a_b_c_Outer_Inner_fields, &slot->Echo);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Echo);
     (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Echo);
@@ -129,8 +132,9 @@ static void Alpha_Echo_on_half_close(lwg_call *call)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
     Alpha_request *slot = Alpha_request_of(call);
-    Local resp = Local_init_zero;
+    Local resp;
 
+    lwg_pb_clear(Local_fields, &resp);
     lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_fields, &resp);
 }
@@ -145,7 +149,7 @@ static int Alpha_Count_on_message(lwg_call *call, const uint8_t *msg, size_t len
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Count = (Local)Local_init_zero;
+    lwg_pb_clear(Local_fields, &slot->Count);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Count);
     (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Count);
@@ -172,10 +176,11 @@ static void Alpha_Count_on_send_ready(lwg_call *call)
 static int Alpha_Sum_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
-    a_b_c_Outer_Inner req = a_b_c_Outer_Inner_init_zero;
+    a_b_c_Outer_Inner req;
 
     if (!impl->Sum_message)
         return LWG_OK;
+    lwg_pb_clear(a_b_c_Outer_Inner_fields, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &req))
@@ -195,10 +200,11 @@ static void Alpha_Sum_on_half_close(lwg_call *call)
 static int Alpha_Chat_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Alpha_impl *impl = Alpha_impl_of(call);
-    Local req = Local_init_zero;
+    Local req;
 
     if (!impl->Chat_message)
         return LWG_OK;
+    lwg_pb_clear(Local_fields, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, Local_fields, &req))
@@ -338,7 +344,7 @@ static int Beta_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Echo = (Local)Local_init_zero;
+    lwg_pb_clear(Local_fields, &slot->Echo);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Echo);
     (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Echo);
@@ -349,8 +355,9 @@ static void Beta_Echo_on_half_close(lwg_call *call)
 {
     const Beta_impl *impl = Beta_impl_of(call);
     Beta_request *slot = Beta_request_of(call);
-    Local_Part resp = Local_Part_init_zero;
+    Local_Part resp;
 
+    lwg_pb_clear(Local_Part_fields, &resp);
     lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_Part_fields, &resp);
 }
@@ -359,10 +366,11 @@ static void Beta_Echo_on_half_close(lwg_call *call)
 static int Beta_Chat_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 {
     const Beta_impl *impl = Beta_impl_of(call);
-    Local_Part req = Local_Part_init_zero;
+    Local_Part req;
 
     if (!impl->Chat_message)
         return LWG_OK;
+    lwg_pb_clear(Local_Part_fields, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, Local_Part_fields, &req))

@@ -4,13 +4,16 @@
  * The API is described in edge_common.lwgrpc.h.
  */
 #include "edge_common.lwgrpc.h"
+#include "core/lwg_pb.h"
 
-/* Decode a request into the trampoline's struct; on failure the call
+/* Decode a request into the trampoline's struct, which the trampoline
+ * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
                                  const struct pb_msgdesc_s *fields, void *req)
 {
-    if (lwg_call_decode_pb(msg, len, fields, req) == LWG_OK)
+    if (lwg_pb_decode_noinit(msg, len, fields, req) == LWG_OK)
         return 1;
     (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "request message does not decode",
                           NULL, 0);
@@ -97,7 +100,7 @@ static int a_b_c_Deep_Twice_on_message(lwg_call *call, const uint8_t *msg, size_
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Twice = (a_b_c_Outer_Inner)a_b_c_Outer_Inner_init_zero;
+    lwg_pb_clear(a_b_c_Outer_Inner_fields, &slot->Twice);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Twice);
     (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Twice);
@@ -108,8 +111,9 @@ static void a_b_c_Deep_Twice_on_half_close(lwg_call *call)
 {
     const a_b_c_Deep_impl *impl = a_b_c_Deep_impl_of(call);
     a_b_c_Deep_request *slot = a_b_c_Deep_request_of(call);
-    a_b_c_Shared resp = a_b_c_Shared_init_zero;
+    a_b_c_Shared resp;
 
+    lwg_pb_clear(a_b_c_Shared_fields, &resp);
     lwgrpc_answer_unary(call, impl->Twice(call, &slot->Twice, &resp),
                         a_b_c_Shared_fields, &resp);
 }

@@ -28,12 +28,13 @@
  *   P_S_register(srv, &server, &impl)      (lwg_server_add_service)
  * Handlers run inside the driver's pump and must not block.  Per kind:
  *   unary       int M(lwg_call *call, const Req *req, Resp *resp)
- *       Called once the client has half-closed (the request is complete).
- *       Return a status code.  LWG_STATUS_OK: *resp is sent and the call
- *       finishes OK.  Another code: the call finishes with it (no
- *       message).  LWG_STATUS_ASYNC: you answer yourself, now or later,
- *       with P_S_M_send_response(call, &resp) and lwg_call_finish() --
- *       also the way to give a status message or trailing metadata.
+ *       Called once the client has half-closed (the request is complete),
+ *       with *resp cleared.  Return a status code.  LWG_STATUS_OK: *resp
+ *       is sent and the call finishes OK.  Another code: the call
+ *       finishes with it (no message).  LWG_STATUS_ASYNC: you answer
+ *       yourself, now or later, with P_S_M_send_response(call, &resp)
+ *       and lwg_call_finish() -- also the way to give a status message or
+ *       trailing metadata.
  *   server streaming   void M(lwg_call *call, const Req *req)
  *                      void M_ready(lwg_call *call)          (optional)
  *       M once the client has half-closed.  Send with P_S_M_send_response(); when it returns LWG_EAGAIN, the
@@ -52,10 +53,13 @@
  *           lwg_call_metadata(call), call->method says which; set
  *           call->user to your per-call state here
  *       void prepare_request(lwg_call *call, void *req)   the request
- *           struct, zeroed, before it is decoded: set nanopb callbacks
- *           (pb_callback_t) here
+ *           struct, cleared, before it is decoded over what this sets:
+ *           set nanopb callbacks (pb_callback_t) here
  *       void on_done(lwg_call *call)    the call is over (always, once);
  *           lwg_call_status() says how; release per-call state here
+ * Cleared: request and response structs start as T_init_default would
+ * make them (lwg_pb_clear, core/lwg_pb.h), except that a bytes field's
+ * payload is not zeroed, only its size.
  * Any handler may end the call early with lwg_call_finish().  A method is
  * served when its first handler is set (M for unary and server streaming,
  * M_end for client streaming, M_message for bidirectional); otherwise its

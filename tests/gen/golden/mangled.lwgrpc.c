@@ -4,13 +4,16 @@
  * The API is described in mangled.lwgrpc.h.
  */
 #include "mangled.lwgrpc.h"
+#include "core/lwg_pb.h"
 
-/* Decode a request into the trampoline's struct; on failure the call
+/* Decode a request into the trampoline's struct, which the trampoline
+ * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
                                  const struct pb_msgdesc_s *fields, void *req)
 {
-    if (lwg_call_decode_pb(msg, len, fields, req) == LWG_OK)
+    if (lwg_pb_decode_noinit(msg, len, fields, req) == LWG_OK)
         return 1;
     (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "request message does not decode",
                           NULL, 0);
@@ -104,7 +107,7 @@ static int Strip_Get_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Get = (Req_Sub)Req_Sub_init_zero;
+    lwg_pb_clear(Req_Sub_fields, &slot->Get);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Get);
     (void)lwgrpc_decode_request(call, msg, len, Req_Sub_fields, &slot->Get);
@@ -115,8 +118,9 @@ static void Strip_Get_on_half_close(lwg_call *call)
 {
     const Strip_impl *impl = Strip_impl_of(call);
     Strip_request *slot = Strip_request_of(call);
-    Resp resp = Resp_init_zero;
+    Resp resp;
 
+    lwg_pb_clear(Resp_fields, &resp);
     lwgrpc_answer_unary(call, impl->Get(call, &slot->Get, &resp),
                         Resp_fields, &resp);
 }
@@ -131,7 +135,7 @@ static int Strip_Watch_on_message(lwg_call *call, const uint8_t *msg, size_t len
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    slot->Watch = (Req)Req_init_zero;
+    lwg_pb_clear(Req_fields, &slot->Watch);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Watch);
     (void)lwgrpc_decode_request(call, msg, len, Req_fields, &slot->Watch);
