@@ -23,67 +23,48 @@
 #define PH_AUTHORITY 0x08
 #define PH_STATUS    0x10
 
-static int name_is(const lwg_hpack_field *f, const char *s)
-{
-    size_t n = strlen(s);
-    return f->name_len == n && memcmp(f->name, s, n) == 0;
-}
-
 static int value_is(const lwg_hpack_field *f, const char *s)
 {
     size_t n = strlen(s);
     return f->value_len == n && memcmp(f->value, s, n) == 0;
 }
 
-/* §8.2.1: names are lowercase tokens; values have no NUL/CR/LF and no
- * leading or trailing whitespace. */
-static int field_valid(const lwg_hpack_field *f)
-{
-    size_t i = (f->name_len > 0 && f->name[0] == ':') ? 1 : 0;
-
-    if (f->name_len == i)
-        return 0;
-    for (; i < f->name_len; i++) {
-        uint8_t ch = f->name[i];
-        if (ch <= 0x20 || (ch >= 'A' && ch <= 'Z') || ch >= 0x7f || ch == ':')
-            return 0;
-    }
-    for (i = 0; i < f->value_len; i++) {
-        uint8_t ch = f->value[i];
-        if (ch == 0 || ch == '\r' || ch == '\n')
-            return 0;
-    }
-    if (f->value_len > 0) {
-        uint8_t a = f->value[0], b = f->value[f->value_len - 1];
-        if (a == ' ' || a == '\t' || b == ' ' || b == '\t')
-            return 0;
-    }
-    return 1;
-}
+/* name equals the n-byte constant s (n from sizeof, so the compare of a
+ * short constant is inlined) */
+#define NAME_IS(f, s) ((f)->name_len == sizeof(s) - 1 && \
+                       memcmp((f)->name, (s), sizeof(s) - 1) == 0)
 
 static int pseudo_bit(const lwg_hpack_field *f, int is_server)
 {
-    if (is_server) {
-        if (name_is(f, ":method"))    return PH_METHOD;
-        if (name_is(f, ":scheme"))    return PH_SCHEME;
-        if (name_is(f, ":path"))      return PH_PATH;
-        if (name_is(f, ":authority")) return PH_AUTHORITY;
-        return 0;
+    if (!is_server)
+        return NAME_IS(f, ":status") ? PH_STATUS : 0;
+    switch (f->name_len) {
+    case 5:  return NAME_IS(f, ":path") ? PH_PATH : 0;
+    case 7:  return NAME_IS(f, ":method") ? PH_METHOD
+                  : NAME_IS(f, ":scheme") ? PH_SCHEME : 0;
+    case 10: return NAME_IS(f, ":authority") ? PH_AUTHORITY : 0;
+    default: return 0;
     }
-    return name_is(f, ":status") ? PH_STATUS : 0;
 }
 
+/* §8.2.2: connection-specific fields are malformed in HTTP/2, and te may
+ * only say "trailers". */
 static int connection_specific(const lwg_hpack_field *f)
 {
-    return name_is(f, "connection") || name_is(f, "keep-alive") ||
-           name_is(f, "proxy-connection") || name_is(f, "transfer-encoding") ||
-           name_is(f, "upgrade");
+    switch (f->name_len) {
+    case 2:  return NAME_IS(f, "te") && !value_is(f, "trailers");
+    case 7:  return NAME_IS(f, "upgrade");
+    case 10: return NAME_IS(f, "connection") || NAME_IS(f, "keep-alive");
+    case 16: return NAME_IS(f, "proxy-connection");
+    case 17: return NAME_IS(f, "transfer-encoding");
+    default: return 0;
+    }
 }
 
 /* Check one field; returns 0 if the block is now malformed. */
 static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
-    if (!field_valid(f))
+    if (!f->syntax_ok)      /* §8.2.1, worked out by the HPACK decoder */
         return 0;
     if (f->name[0] == ':') {
         int bit = pseudo_bit(f, c->is_server);
@@ -107,11 +88,7 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
         return 1;
     }
     c->hb_seen_regular = 1;
-    if (connection_specific(f))
-        return 0;
-    if (name_is(f, "te") && !value_is(f, "trailers"))
-        return 0;
-    return 1;
+    return !connection_specific(f);
 }
 
 /* Hand one decoded field up (if the block is still being delivered). */

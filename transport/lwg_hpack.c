@@ -147,21 +147,66 @@ static void ring_write(lwg_hpack_dec *d, const uint8_t *src, size_t len)
     d->write_pos = (uint16_t)ring_wrap((size_t)d->write_pos + len);
 }
 
+/* ---- field syntax (RFC 9113 §8.2.1), remembered per slot ------------- */
+
+/* Bytes that may not appear in a name: controls, space, uppercase, ':',
+ * DEL and above; one bit per byte value. */
+static const uint32_t name_bad[8] = {
+    0xffffffffu,               /* 0x00-0x1f                      */
+    0x04000001u,               /* 0x20 space, 0x3a ':'           */
+    0x07fffffeu,               /* 0x41-0x5a 'A'-'Z'              */
+    0x80000000u,               /* 0x7f                           */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu,
+};
+
+int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
+                        const uint8_t *value, size_t value_len)
+{
+    uint32_t bad = 0;
+    size_t i = (name_len > 0 && name[0] == ':') ? 1 : 0;
+
+    if (name_len == i)
+        return 0;
+    for (; i < name_len; i++)
+        bad |= (name_bad[name[i] >> 5] >> (name[i] & 31u)) & 1u;
+    for (i = 0; i < value_len; i++) {
+        /* NUL, LF and CR are all below 14 */
+        uint8_t ch = value[i];
+        bad |= ch < 14u && ((0x2401u >> ch) & 1u);
+    }
+    if (value_len > 0) {
+        uint8_t a = value[0], b = value[value_len - 1];
+        bad |= a == ' ' || a == '\t' || b == ' ' || b == '\t';
+    }
+    return bad == 0;
+}
+
+static int slot_syntax_ok(const lwg_hpack_dec *d, size_t slot)
+{
+    return !((d->syntax_bad[slot >> 3] >> (slot & 7u)) & 1u);
+}
+
 /* Add an entry (RFC 7541 §4.4).  name and value must not point into the
  * ring: eviction may overwrite them. */
 static void table_insert(lwg_hpack_dec *d, const uint8_t *name,
                          size_t name_len, const uint8_t *value,
-                         size_t value_len)
+                         size_t value_len, int syntax_ok)
 {
     lwg_hpack_dyn_entry *e;
     size_t need = name_len + value_len + ENTRY_OVERHEAD;
+    uint16_t slot;
 
     if (need > d->max_size) {
         evict_to(d, 0);     /* not an error: the table ends up empty */
         return;
     }
     evict_to(d, d->max_size - (uint32_t)need);
-    e = &d->entries[slot_add(d->oldest, d->count)];
+    slot = slot_add(d->oldest, d->count);
+    if (syntax_ok)
+        d->syntax_bad[slot >> 3] &= (uint8_t)~(1u << (slot & 7u));
+    else
+        d->syntax_bad[slot >> 3] |= (uint8_t)(1u << (slot & 7u));
+    e = &d->entries[slot];
     e->offset = d->write_pos;
     e->name_len = (uint16_t)name_len;
     e->value_len = (uint16_t)value_len;
@@ -213,15 +258,17 @@ static int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
 
         name->name = lwg_hpack_static_blob + se->offset;
         name->name_len = se->name_len;
+        name->syntax_ok = 1;    /* the static table is well-formed */
         if (value != NULL) {
             value->value = name->name + se->name_len;
             value->value_len = se->value_len;
         }
     } else {
-        const lwg_hpack_dyn_entry *e =
-            dyn_entry(d, index - LWG_HPACK_STATIC_COUNT);
+        size_t slot = slot_add(d->oldest, (size_t)d->count - (index - LWG_HPACK_STATIC_COUNT));
+        const lwg_hpack_dyn_entry *e = &d->entries[slot];
         int r;
 
+        name->syntax_ok = (uint8_t)slot_syntax_ok(d, slot);
         r = ring_view(d, e->offset, e->name_len, copy, scratch, scratch_size,
                       used, &name->name);
         if (r != LWG_OK)
@@ -475,8 +522,16 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     if (r != LWG_OK)
         return r;
     out->never_indexed = (uint8_t)never;
+    /* An indexed name that is well-formed needs only its value checked. */
+    if (index != 0 && out->syntax_ok)
+        out->syntax_ok = (uint8_t)lwg_hpack_syntax_ok((const uint8_t *)"x", 1, out->value,
+                                                      out->value_len);
+    else
+        out->syntax_ok = (uint8_t)lwg_hpack_syntax_ok(out->name, out->name_len, out->value,
+                                                      out->value_len);
     if (incremental)
-        table_insert(d, out->name, out->name_len, out->value, out->value_len);
+        table_insert(d, out->name, out->name_len, out->value, out->value_len,
+                     out->syntax_ok);
     return LWG_OK;
 }
 

@@ -61,7 +61,19 @@ typedef struct lwg_hpack_field {
     const uint8_t *name;  size_t name_len;
     const uint8_t *value; size_t value_len;
     uint8_t never_indexed;   /* literal never-indexed representation */
+    uint8_t syntax_ok;       /* RFC 9113 §8.2.1 field syntax holds, see   */
+                             /* lwg_hpack_syntax_ok(); worked out once per */
+                             /* table entry, not per reference             */
 } lwg_hpack_field;
+
+/** RFC 9113 §8.2.1 field syntax: the name is a non-empty lowercase token
+ *  (after one leading ':' for pseudo-headers), the value has no NUL, CR
+ *  or LF and no leading or trailing space or tab.  The decoder classifies
+ *  every field it delivers with this, and remembers the answer for
+ *  dynamic table entries, so that a field indexed on every request is
+ *  checked once per connection. */
+int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
+                        const uint8_t *value, size_t value_len);
 
 /** One dynamic table entry: name_len bytes of name then value_len bytes of
  *  value, starting at ring[offset] and wrapping at the end of the ring. */
@@ -78,6 +90,8 @@ typedef struct lwg_hpack_dyn_entry {
 typedef struct lwg_hpack_dec {
     uint8_t  ring[LWG_HPACK_TABLE_SIZE];          /* entry bytes, FIFO     */
     lwg_hpack_dyn_entry entries[LWG_HPACK_DEC_SLOTS]; /* FIFO of entries   */
+    uint8_t  syntax_bad[(LWG_HPACK_DEC_SLOTS + 7) / 8]; /* per slot: entry */
+                            /* fails lwg_hpack_syntax_ok()                 */
     uint32_t size;          /* RFC 7541 §4.1 size: sum of name+value+32    */
     uint32_t max_size;      /* current maximum (last size update)          */
     uint32_t settings_max;  /* bound: our SETTINGS_HEADER_TABLE_SIZE       */

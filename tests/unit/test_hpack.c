@@ -1524,6 +1524,67 @@ static void test_differential(void)
     CHECK(blocks == 3600);
 }
 
+/* ---------------------------------------------------------------------
+ * field syntax (RFC 9113 §8.2.1), classified once per table entry
+ * ------------------------------------------------------------------- */
+
+static void test_field_syntax(void)
+{
+    static const struct { const char *name, *value; int ok; } cases[] = {
+        { "content-type", "application/grpc", 1 }, { ":path", "/a/b", 1 },
+        { "x", "", 1 }, { "x-in", "a b\tc", 1 }, { "x", "\x80\xff", 1 },
+        { "", "v", 0 }, { ":", "v", 0 }, { "X-Up", "v", 0 }, { "a b", "v", 0 },
+        { "a:b", "v", 0 }, { "a\x7f", "v", 0 }, { "a\x80", "v", 0 },
+        { "a\x01", "v", 0 }, { "x", " lead", 0 }, { "x", "trail\t", 0 },
+        { "x", "a\rb", 0 }, { "x", "a\nb", 0 }, { "x", "\t", 0 },
+    };
+    uint8_t buf[256], *p, scratch[256];
+    lwg_hpack_field f;
+    size_t used;
+
+    for (size_t i = 0; i < N(cases); i++)
+        CHECK_EQ(lwg_hpack_syntax_ok((const uint8_t *)cases[i].name, strlen(cases[i].name),
+                                     (const uint8_t *)cases[i].value,
+                                     strlen(cases[i].value)), cases[i].ok);
+    CHECK_EQ(lwg_hpack_syntax_ok((const uint8_t *)"x", 1, (const uint8_t *)"a\0b", 3), 0);
+    /* every static entry is well-formed */
+    for (size_t i = 1; i <= LWG_HPACK_STATIC_COUNT; i++) {
+        fresh(&dec_a, 4096);
+        CHECK_EQ(lwg_hpack_dec_get(&dec_a, i, scratch, sizeof scratch, &f), LWG_OK);
+        CHECK_EQ(f.syntax_ok, 1);
+        CHECK_EQ(lwg_hpack_syntax_ok(f.name, f.name_len, f.value, f.value_len), 1);
+    }
+    /* Entries remember their class: a bad one is bad every time it is
+     * referenced, a good one good; a literal with a good indexed name and
+     * a bad value is bad. */
+    fresh(&dec_a, 4096);
+    p = buf;
+    CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_INCREMENTAL, 0,
+                                      S("x-bad"), S("a\nb"), 0), LWG_OK);
+    CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_INCREMENTAL, 0,
+                                      S("x-good"), S("ok"), 0), LWG_OK);
+    CHECK_EQ(lwg_hpack_encode_indexed(&p, buf + sizeof buf, 63), LWG_OK);  /* x-bad  */
+    CHECK_EQ(lwg_hpack_encode_indexed(&p, buf + sizeof buf, 62), LWG_OK);  /* x-good */
+    CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_WITHOUT, 62,
+                                      NULL, 0, S(" x"), 0), LWG_OK);
+    CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_WITHOUT, 63,
+                                      NULL, 0, S("fine"), 0), LWG_OK);
+    {
+        static const int want[] = { 0, 1, 0, 1, 0, 1 };
+        size_t pos = 0, k = 0;
+
+        lwg_hpack_dec_block_begin(&dec_a);
+        while (pos < (size_t)(p - buf) && k < N(want)) {
+            CHECK_EQ(lwg_hpack_decode_field(&dec_a, buf + pos, (size_t)(p - buf) - pos, &used,
+                                            scratch, sizeof scratch, &f), LWG_OK);
+            CHECK_EQ(f.syntax_ok, want[k]);
+            pos += used;
+            k++;
+        }
+        CHECK_EQ(k, N(want));
+    }
+}
+
 int main(void)
 {
     RUN(test_int_c1);
@@ -1533,6 +1594,7 @@ int main(void)
     RUN(test_huff_invalid);
     RUN(test_encoder_choices);
     RUN(test_encoder_roundtrip);
+    RUN(test_field_syntax);
     RUN(test_decode_errors);
     RUN(test_ring_wrap);
     RUN(test_differential);
