@@ -269,6 +269,16 @@ static int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
         int r;
 
         name->syntax_ok = (uint8_t)slot_syntax_ok(d, slot);
+        if (!copy && (size_t)e->offset + e->name_len + e->value_len <= LWG_HPACK_TABLE_SIZE) {
+            /* the usual case: the entry does not wrap, point into it */
+            name->name = d->ring + e->offset;
+            name->name_len = e->name_len;
+            if (value != NULL) {
+                value->value = name->name + e->name_len;
+                value->value_len = e->value_len;
+            }
+            return LWG_OK;
+        }
         r = ring_view(d, e->offset, e->name_len, copy, scratch, scratch_size,
                       used, &name->name);
         if (r != LWG_OK)

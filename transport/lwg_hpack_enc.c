@@ -19,9 +19,12 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
+/* First and last bytes first: names of one length in the static table
+ * mostly share a first byte (':') but not a last one. */
 static int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
-    return len == 0 || (a[0] == b[0] && memcmp(a, b, len) == 0);
+    return len == 0 ||
+           (a[0] == b[0] && a[len - 1] == b[len - 1] && memcmp(a, b, len) == 0);
 }
 
 /* ---- the dynamic table ------------------------------------------------ */

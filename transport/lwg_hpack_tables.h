@@ -57,5 +57,8 @@ extern const uint32_t lwg_huff_dec_max[LWG_HUFF_DEC_LENGTHS];
 extern const uint16_t lwg_huff_dec_end[LWG_HUFF_DEC_LENGTHS];
 /** Symbols sorted by code; the code after the last of these is EOS. */
 extern const uint8_t lwg_huff_dec_sym[256];
+/** Per value of the next 8 input bits: (length << 8) | symbol of the code
+ *  of <= 8 bits they start with, or 0 (a longer code). */
+extern const uint16_t lwg_huff_dec_fast[256];
 
 #endif /* LWG_HPACK_TABLES_H */

@@ -9,8 +9,10 @@
  * per-length limits lwg_huff_dec_max[] (shortest first).  The first length
  * whose limit is not below them is the length of the next code, and the
  * distance to that limit gives the symbol's place in the sorted symbol
- * list.  About 400 bytes of tables instead of a multi-KiB state machine,
- * and a handful of compares per symbol for the common 5..8-bit codes.
+ * list.  About 400 bytes of tables instead of a multi-KiB state machine.
+ * Codes of 8 bits or less, which cover letters, digits and the usual
+ * punctuation, are first looked up directly in a 256-entry table on the
+ * next 8 input bits.
  */
 #include "transport/lwg_hpack.h"
 #include "transport/lwg_hpack_tables.h"
@@ -80,6 +82,21 @@ static int huff_decode(const uint8_t *in, size_t len, uint8_t *out,
         while (nbits < LWG_HUFF_MAX_BITS && i < len) {
             acc = (acc << 8) | in[i++];
             nbits += 8;
+        }
+        /* Codes of up to 8 bits (most text) in one lookup. */
+        if (nbits >= 8) {
+            unsigned e = lwg_huff_dec_fast[(uint8_t)(acc >> (nbits - 8))];
+
+            if (e != 0) {
+                if (!count_only) {
+                    if (o >= out_size)
+                        return LWG_ETOOBIG;
+                    out[o] = (uint8_t)e;
+                }
+                o++;
+                nbits -= e >> 8;
+                continue;
+            }
         }
         if (nbits == 0)
             break;

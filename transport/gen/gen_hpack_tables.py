@@ -33,6 +33,11 @@ What is generated (all `const`, so it lives in flash):
   plus
     lwg_huff_dec_sym[256]     the symbols sorted by (length, code); index 256
                               (the last, all-ones code) is EOS and implied.
+  and a shortcut for the codes of 8 bits or less (all the letters, digits
+  and common punctuation):
+    lwg_huff_dec_fast[256]    per value of the next 8 input bits: (code
+                              length << 8) | symbol when a code of <= 8 bits
+                              starts them, else 0
 
 The data below is transcribed from the RFC; the script checks it (code
 lengths give a complete prefix code, codes are exactly the canonical
@@ -285,6 +290,9 @@ extern const uint32_t lwg_huff_dec_max[LWG_HUFF_DEC_LENGTHS];
 extern const uint16_t lwg_huff_dec_end[LWG_HUFF_DEC_LENGTHS];
 /** Symbols sorted by code; the code after the last of these is EOS. */
 extern const uint8_t lwg_huff_dec_sym[256];
+/** Per value of the next 8 input bits: (length << 8) | symbol of the code
+ *  of <= 8 bits they start with, or 0 (a longer code). */
+extern const uint16_t lwg_huff_dec_fast[256];
 
 #endif /* LWG_HPACK_TABLES_H */
 """
@@ -329,7 +337,7 @@ def generate():
         "name_max": name_max,
         "static_bytes": blob_size + 4 * len(entries),
         "enc_bytes": 257 * 5,
-        "dec_bytes": len(dec_max) * 6 + 256,
+        "dec_bytes": len(dec_max) * 6 + 256 + 512,
     }
 
     h = HEADER_H % params
@@ -372,6 +380,15 @@ def generate():
     c.append("")
     c.append("const uint8_t lwg_huff_dec_sym[256] = {")
     c.append(rows(dec_sym, 12, lambda v: "0x%02x" % v))
+    c.append("};")
+    c.append("")
+    fast = [0] * 256
+    for sym, (code, n) in enumerate(huff[:256]):
+        if n <= 8:
+            for low in range(1 << (8 - n)):
+                fast[(code << (8 - n)) | low] = (n << 8) | sym
+    c.append("const uint16_t lwg_huff_dec_fast[256] = {")
+    c.append(rows(fast, 10, lambda v: "0x%04x" % v))
     c.append("};")
     return h, "\n".join(c) + "\n"
 
