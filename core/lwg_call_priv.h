@@ -91,6 +91,12 @@ int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
     { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, (f) }
 #define LWG_NV(n, v)         LWG_NV_FLAGS(n, v, 0)
 #define LWG_NV_INDEXED(n, v) LWG_NV_FLAGS(n, v, LWG_HPACK_INDEX)
+/** Indexed, and part of a run the engine keeps encoded in memo `id`
+ *  (lwg_h2_submit_headers): the same pointers must always mean the same
+ *  text.  Memos: client 1 = :method :scheme :authority, 2 = :path,
+ *  3 = te content-type user-agent grpc-accept-encoding; server 1 =
+ *  response head, 2 = grpc-status 0. */
+#define LWG_NV_MEMO(n, v, id) LWG_NV_FLAGS(n, v, LWG_HPACK_INDEX | LWG_HPACK_MEMO(id))
 
 /* ---- lwg_client_call.c / lwg_channel.c ---------------------------------- */
 int lwg_client_call_send_headers(lwg_call *call);

@@ -27,19 +27,21 @@ int lwg_client_call_send_headers(lwg_call *call)
     const char *authority = (o && o->authority) ? o->authority : ch->authority;
     int r;
 
-    nv[n++] = (lwg_h2_nv)LWG_NV(":method", "POST");
-    nv[n++] = ch->use_tls ? (lwg_h2_nv)LWG_NV(":scheme", "https")
-                          : (lwg_h2_nv)LWG_NV(":scheme", "http");
-    nv[n] = (lwg_h2_nv)LWG_NV_INDEXED(":path", "");
-    nv[n].value = (const uint8_t *)call->method->path;
-    nv[n++].value_len = (uint32_t)strlen(call->method->path);
-    nv[n] = (lwg_h2_nv)LWG_NV_INDEXED(":authority", "");
+    /* Three runs the engine keeps encoded (see LWG_NV_MEMO): after the
+     * first call on a connection each is a copy of a few bytes. */
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO(":method", "POST", 1);
+    nv[n++] = ch->use_tls ? (lwg_h2_nv)LWG_NV_MEMO(":scheme", "https", 1)
+                          : (lwg_h2_nv)LWG_NV_MEMO(":scheme", "http", 1);
+    nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":authority", "", 1);
     nv[n].value = (const uint8_t *)authority;
     nv[n++].value_len = (uint32_t)strlen(authority);
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("te", "trailers");
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("content-type", "application/grpc");
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("user-agent", LWG_USER_AGENT);
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("grpc-accept-encoding", "identity");
+    nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":path", "", 2);
+    nv[n].value = (const uint8_t *)call->method->path;
+    nv[n++].value_len = (uint32_t)strlen(call->method->path);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("te", "trailers", 3);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("content-type", "application/grpc", 3);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("user-agent", LWG_USER_AGENT, 3);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-accept-encoding", "identity", 3);
     if (call->has_deadline) {
         uint32_t left = lwg_call_remaining_ms(call, lwg_port_now_ms());
         if (left == 0) {

@@ -120,9 +120,9 @@ static int response_head(lwg_call *call, lwg_h2_nv *nv, size_t room, uint8_t *sc
     size_t n = 0;
     int r;
 
-    nv[n++] = (lwg_h2_nv)LWG_NV(":status", "200");
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("content-type", "application/grpc");
-    nv[n++] = (lwg_h2_nv)LWG_NV_INDEXED("grpc-accept-encoding", "identity");
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO(":status", "200", 1);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("content-type", "application/grpc", 1);
+    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-accept-encoding", "identity", 1);
     if (call->headers_out_count) {
         r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n, room - n,
                          scratch, LWG_HEADER_SCRATCH, used);
@@ -171,10 +171,13 @@ int lwg_server_call_send_trailers(lwg_call *call)
     }
     r = (int)lwg_status_format(call->status_code, code, sizeof code);
     /* OK is the status of almost every call: worth a table entry */
-    nv[n] = call->status_code == LWG_STATUS_OK ? (lwg_h2_nv)LWG_NV_INDEXED("grpc-status", "")
+    nv[n] = call->status_code == LWG_STATUS_OK ? (lwg_h2_nv)LWG_NV_MEMO("grpc-status", "0", 2)
                                                : (lwg_h2_nv)LWG_NV("grpc-status", "");
-    nv[n].value = (const uint8_t *)code;
-    nv[n++].value_len = (uint32_t)r;
+    if (call->status_code != LWG_STATUS_OK) {
+        nv[n].value = (const uint8_t *)code;
+        nv[n].value_len = (uint32_t)r;
+    }
+    n++;
     if (call->status_msg_len) {
         r = lwg_pct_encode((const uint8_t *)call->status_msg, call->status_msg_len,
                            (char *)scratch + used, sizeof scratch - used);

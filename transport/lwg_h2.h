@@ -114,7 +114,8 @@ typedef struct lwg_h2_nv {
     const uint8_t *value;
     uint32_t name_len;
     uint32_t value_len;
-    unsigned flags;         /* LWG_HPACK_NEVER_INDEX, LWG_HPACK_NO_HUFFMAN */
+    unsigned flags;         /* LWG_HPACK_NEVER_INDEX, LWG_HPACK_NO_HUFFMAN, */
+                            /* LWG_HPACK_INDEX, LWG_HPACK_MEMO(id)         */
 } lwg_h2_nv;
 
 /** Which header block a field or on_headers_end belongs to. */
@@ -394,7 +395,12 @@ lwg_h2_stream *lwg_h2_stream_find(lwg_h2_conn *c, uint32_t id);
 /** Encode a header block (request headers, response headers or trailers)
  *  straight into tx_buf, as HEADERS plus CONTINUATION frames when it is
  *  larger than the peer's MAX_FRAME_SIZE.  end_stream ends our side.
- *  The fields are copied.  Returns LWG_OK; LWG_EAGAIN when tx_buf has no
+ *  The fields are copied.  Consecutive fields with the same
+ *  LWG_HPACK_MEMO(id) in their flags form a run whose encoding the HPACK
+ *  encoder keeps (memo `id`) while its table does not change; a later run
+ *  with the same field pointers and lengths is then one copy.  Use it only
+ *  for fields whose text never changes behind the same pointers.
+ *  Returns LWG_OK; LWG_EAGAIN when tx_buf has no
  *  room now (retry on on_send_ready; st->want_send is set); LWG_ETOOBIG
  *  when the block can never fit tx_buf or the peer's
  *  MAX_HEADER_LIST_SIZE; LWG_EINVAL in the wrong stream state;

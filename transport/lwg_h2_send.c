@@ -184,6 +184,58 @@ static size_t frame_header_block(uint8_t *b, size_t blen, size_t maxf,
     return total;
 }
 
+/* Fingerprint of a run of fields: their pointers and lengths (the caller
+ * of a memo promises that these identify the contents). */
+static uint32_t run_key(const lwg_h2_nv *nv, size_t n)
+{
+    uint64_t h = n;
+
+    for (size_t k = 0; k < n; k++) {
+        h = h * 1000003u + (uint64_t)(uintptr_t)nv[k].name;
+        h = h * 1000003u + (uint64_t)(uintptr_t)nv[k].value;
+        h = h * 1000003u + ((uint64_t)nv[k].name_len << 32 | nv[k].value_len);
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Encode nv[0..n) at *p: runs marked with a memo id come from their memo
+ * when it is current, and are kept in it otherwise. */
+static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_nv *nv,
+                         size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned id = LWG_HPACK_MEMO_ID(nv[i].flags);
+        size_t j = i + 1;
+        uint32_t key = 0, mark = 0;
+        uint8_t *run = *p;
+        int r;
+
+        if (id != 0) {
+            while (j < n && LWG_HPACK_MEMO_ID(nv[j].flags) == id)
+                j++;
+            key = run_key(nv + i, j - i);
+            r = lwg_hpack_memo_use(e, id, key, p, end);
+            if (r == LWG_OK) {
+                i = j;
+                continue;
+            }
+            if (r != LWG_EAGAIN)
+                return r;
+            mark = lwg_hpack_memo_mark(e);
+        }
+        for (size_t k = i; k < j; k++) {
+            r = lwg_hpack_encode_field(e, p, end, nv[k].name, nv[k].name_len, nv[k].value,
+                                       nv[k].value_len, nv[k].flags);
+            if (r != LWG_OK)
+                return r;
+        }
+        if (id != 0)
+            lwg_hpack_memo_keep(e, id, key, mark, run, (size_t)(*p - run));
+        i = j;
+    }
+    return LWG_OK;
+}
+
 int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                           const lwg_h2_nv *nv, size_t n, int end_stream)
 {
@@ -217,11 +269,8 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
      * sent: the peer's decoder never sees a block given up here. */
     lwg_hpack_enc_block_begin(&c->hpack_enc,
                               worst + 9 * ((worst + maxf - 1) / maxf) <= room);
-    for (size_t i = 0; i < n; i++) {
-        if (lwg_hpack_encode_field(&c->hpack_enc, &p, end, nv[i].name, nv[i].name_len,
-                                   nv[i].value, nv[i].value_len, nv[i].flags) != LWG_OK)
-            goto no_room_block;
-    }
+    if (encode_fields(&c->hpack_enc, &p, end, nv, n) != LWG_OK)
+        goto no_room_block;
     blen = (size_t)(p - (start + 9));
     nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
     need = blen + 9 * nframes;

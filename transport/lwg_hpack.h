@@ -179,6 +179,19 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
  *  32 bytes against its size). */
 #define LWG_HPACK_ENC_SLOTS ((LWG_HPACK_ENC_TABLE_SIZE) / 32)
 
+/** Memos: the encoding of a run of fields a caller sends the same way on
+ *  every block (its constants), kept while the table is unchanged, so
+ *  that the run is one copy of a few bytes instead of table searches.
+ *  Slots 1..LWG_HPACK_MEMOS, chosen by the caller per run. */
+#define LWG_HPACK_MEMOS      4
+#define LWG_HPACK_MEMO_BYTES 16
+typedef struct lwg_hpack_memo {
+    uint32_t key;             /* the caller's fingerprint of the run       */
+    uint32_t changes;         /* lwg_hpack_enc.changes when it was kept    */
+    uint8_t  len;             /* 0: empty                                  */
+    uint8_t  bytes[LWG_HPACK_MEMO_BYTES];
+} lwg_hpack_memo;
+
 /** Encoder state, one per connection (the peer's decoder mirrors it).
  *
  *  The dynamic table holds only fields the caller marks LWG_HPACK_INDEX
@@ -223,6 +236,8 @@ typedef struct lwg_hpack_enc {
     uint8_t  in_block;        /* between block_begin and block_end         */
     uint8_t  may_insert;      /* the current block may add entries         */
     uint8_t  upd_written;     /* the updates are in the current block      */
+    uint32_t changes;         /* bumped whenever an entry comes or goes    */
+    lwg_hpack_memo memo[LWG_HPACK_MEMOS];
 #if LWG_HPACK_ENC_TABLE_SIZE > 0
     uint32_t size;            /* RFC 7541 §4.1 size of the entries         */
     uint16_t oldest;          /* entries[] slot of the oldest entry        */
@@ -261,6 +276,22 @@ static inline size_t lwg_hpack_enc_worst_case(size_t name_len, size_t value_len)
 }
 #define LWG_HPACK_UPDATES_MAX 8       /* two updates of at most 4 bytes */
 
+/** Memo `id` (1..LWG_HPACK_MEMOS): if it holds an encoding kept for `key`
+ *  with the table as it is now (and no size update is due), copy it to *p
+ *  and return LWG_OK; LWG_EAGAIN if not (encode the run field by field,
+ *  between lwg_hpack_memo_mark() and lwg_hpack_memo_keep()); LWG_ENOMEM
+ *  if it does not fit before end.  The caller guarantees that one key
+ *  always means the same fields, in the same order, on this encoder. */
+int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint32_t key, uint8_t **p,
+                       uint8_t *end);
+/** Before encoding a run to be kept: a token for lwg_hpack_memo_keep(). */
+uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e);
+/** The run's encoding is bytes[0..len): keep it in memo `id` under `key`,
+ *  if the table did not change since the mark (the run only referenced
+ *  entries) and no size update was due, and it fits. */
+void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint32_t key, uint32_t mark,
+                         const uint8_t *bytes, size_t len);
+
 /** Number of entries in the encoder's dynamic table. */
 size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);
 
@@ -268,6 +299,10 @@ size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);
 #define LWG_HPACK_NO_HUFFMAN  2u  /* send strings raw                     */
 #define LWG_HPACK_INDEX       4u  /* add to the dynamic table: the same   */
                                   /* field will be sent again             */
+/** lwg_h2_nv flags: the field belongs to a run kept in memo `id` (1..4);
+ *  see lwg_h2_submit_headers(). */
+#define LWG_HPACK_MEMO(id)    ((unsigned)(id) << 4)
+#define LWG_HPACK_MEMO_ID(flags) (((flags) >> 4) & 7u)
 
 /** Encode one header field at *p, never past end.  In order of
  *  preference: a full match in the dynamic or the static table ->

@@ -29,6 +29,13 @@ static int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
 
 /* ---- the dynamic table ------------------------------------------------ */
 
+/* Entries came or went: every memo is stale (their indices moved). */
+static void table_changed(lwg_hpack_enc *e)
+{
+    if (++e->changes == 0)      /* wrapped: old memos could look current */
+        memset(e->memo, 0, sizeof e->memo);
+}
+
 #if LWG_HPACK_ENC_TABLE_SIZE > 0
 
 static uint16_t slot_add(size_t slot, size_t n)
@@ -47,6 +54,7 @@ static void evict_to(lwg_hpack_enc *e, uint32_t limit)
         e->bytes_start = (uint16_t)(e->bytes_start + d->name_len + d->value_len);
         e->oldest = slot_add(e->oldest, 1);
         e->count--;
+        table_changed(e);
     }
     if (e->count == 0)
         e->bytes_start = e->bytes_end = 0;
@@ -82,6 +90,7 @@ static void table_insert(lwg_hpack_enc *e, const uint8_t *name, size_t name_len,
     e->bytes_end = (uint16_t)(e->bytes_end + len);
     e->count++;
     e->size += (uint32_t)(len + LWG_HPACK_ENTRY_OVERHEAD);
+    table_changed(e);
 }
 
 /* HPACK index of a full match (and *name_index of a name match, if none
@@ -182,6 +191,45 @@ void lwg_hpack_enc_block_end(lwg_hpack_enc *e, int sent)
         updates_sent(e);
     e->in_block = 0;
     e->upd_written = 0;
+}
+
+/* ---- memos -------------------------------------------------------------- */
+
+int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint32_t key, uint8_t **p,
+                       uint8_t *end)
+{
+    const lwg_hpack_memo *m;
+
+    if (id == 0 || id > LWG_HPACK_MEMOS || e->upd_pending)
+        return LWG_EAGAIN;
+    m = &e->memo[id - 1];
+    if (m->len == 0 || m->key != key || m->changes != e->changes)
+        return LWG_EAGAIN;
+    if ((size_t)(end - *p) < m->len)
+        return LWG_ENOMEM;
+    memcpy(*p, m->bytes, m->len);
+    *p += m->len;
+    return LWG_OK;
+}
+
+uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e)
+{
+    return e->changes;
+}
+
+void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint32_t key, uint32_t mark,
+                         const uint8_t *bytes, size_t len)
+{
+    lwg_hpack_memo *m;
+
+    if (id == 0 || id > LWG_HPACK_MEMOS || e->upd_pending || mark != e->changes ||
+        len == 0 || len > LWG_HPACK_MEMO_BYTES)
+        return;
+    m = &e->memo[id - 1];
+    m->key = key;
+    m->changes = mark;
+    m->len = (uint8_t)len;
+    memcpy(m->bytes, bytes, len);
 }
 
 /* ---- lookups ----------------------------------------------------------- */

@@ -292,11 +292,71 @@ static void test_random_blocks_mirror(void)
     CHECK(blocks > 3000 && given_up > 300);
 }
 
+static void test_memo(void)
+{
+    static const fld run[] = {
+        { "content-type", "application/grpc", LWG_HPACK_INDEX },
+        { "te", "trailers", LWG_HPACK_INDEX },
+    };
+    uint8_t buf[128], *p;
+    uint32_t mark;
+    size_t n;
+
+    fresh();
+    /* nothing kept yet */
+    p = buf;
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    /* a run that inserts is not kept */
+    mark = lwg_hpack_memo_mark(&enc);
+    n = enc_block(run, 2, buf, sizeof buf);
+    dec_check(buf, n, run, 2);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    p = buf;
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf),
+             LWG_HPACK_ENC_TABLE_SIZE > 0 ? LWG_EAGAIN : LWG_OK);
+    if (LWG_HPACK_ENC_TABLE_SIZE == 0)
+        return;
+    /* a run of references is kept, and used for its key only */
+    mark = lwg_hpack_memo_mark(&enc);
+    n = enc_block(run, 2, buf, sizeof buf);
+    CHECK_EQ(n, 2);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    p = buf + 64;
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 41, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 2, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + 65), LWG_ENOMEM);
+    CHECK(p == buf + 64);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_OK);
+    CHECK(p == buf + 66);
+    CHECK_MEM(buf + 64, buf, 2);
+    dec_check(buf + 64, 2, run, 2);
+    /* an insertion moves the indices: the memo is stale */
+    {
+        static const fld other[] = { { "x-new", "1", LWG_HPACK_INDEX } };
+        n = enc_block(other, 1, buf, sizeof buf);
+        dec_check(buf, n, other, 1);
+    }
+    p = buf;
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    /* kept again; then a size update is due: not used until it is sent */
+    mark = lwg_hpack_memo_mark(&enc);
+    n = enc_block(run, 2, buf, sizeof buf);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    lwg_hpack_enc_set_peer_max(&enc, 4000);
+    lwg_hpack_dec_set_settings_max(&dec, 4000);
+    p = buf;
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    n = enc_block(run, 2, buf, sizeof buf);
+    dec_check(buf, n, run, 2);
+    check_mirror();
+}
+
 int main(void)
 {
     RUN(test_repeated_fields_one_byte);
     RUN(test_never_indexed_stays_literal);
     RUN(test_given_up_block_changes_nothing);
     RUN(test_random_blocks_mirror);
+    RUN(test_memo);
     return lwg_test_summary();
 }
