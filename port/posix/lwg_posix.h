@@ -6,7 +6,8 @@
  * This is the only place lwgrpc touches sockets.  It drives core/ objects
  * through their links (port/lwg_port.h): bytes read are offered to
  * link->input(), link->output() is written to the socket, link->tick()
- * runs after every pass and when link->next_timeout() says.
+ * runs when link->next_timeout() says a timer is due (as a timer-driven
+ * port would call it), not on every pass.
  *
  * MEMORY: each socket has an lwg_posix_io with a receive buffer of
  * LWG_POSIX_RX_BUF bytes (the kernel's one copy lands there; the engine
@@ -38,6 +39,8 @@ typedef struct lwg_posix_io {
     uint8_t want_write;        /* output is pending: poll for POLLOUT    */
     void *tls;                 /* its lwg_tls_conn, when wrapped in TLS  */
     lwg_channel *channel;      /* client side: whose connection it is    */
+    uint8_t timer_armed;       /* server side: tick at timer_at          */
+    uint32_t timer_at;
     uint32_t rx_off;
     uint32_t rx_len;
     uint8_t rx[LWG_POSIX_RX_BUF];
@@ -50,6 +53,8 @@ typedef struct lwg_posix_client {
     char host[256];
     char port[8];
     lwg_posix_io io[LWG_CHANNEL_CONNS];
+    uint8_t timer_armed;            /* the channel ticks at timer_at       */
+    uint32_t timer_at;
 #if LWG_TLS
     const lwg_tls_config *tls;      /* NULL: plaintext                    */
     lwg_tls_conn tls_conn[LWG_CHANNEL_CONNS];

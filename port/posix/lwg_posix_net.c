@@ -175,12 +175,26 @@ static void io_pump(lwg_posix_io *io, short revents)
     }
 }
 
-/* After events: timers, output, close when the link is finished. */
-static void io_after(lwg_posix_io *io)
+/* A timer answer t (ms from now) as an armed deadline. */
+static void arm_timer(uint8_t *armed, uint32_t *at, uint32_t now, uint32_t t)
+{
+    *armed = t != LWG_NO_TIMEOUT;
+    *at = now + t;
+}
+
+static int timer_due(uint8_t armed, uint32_t at, uint32_t now)
+{
+    return armed && lwg_time_reached(now, at);
+}
+
+/* After events: timers (when due), output, close when the link is
+ * finished.  Client connections tick through their channel instead. */
+static void io_after(lwg_posix_io *io, int tick)
 {
     if (io->fd < 0)
         return;
-    io->link->ops->tick(io->link->ctx, lwg_port_now_ms());
+    if (tick)
+        io->link->ops->tick(io->link->ctx, lwg_port_now_ms());
     if (io->connecting) {
         /* the link decides how long a connect may take */
         if (io->link->ops->wants_close(io->link->ctx))
@@ -425,10 +439,11 @@ typedef struct poll_slot {
     lwg_posix_server *listener;/* set for a listening socket             */
 } poll_slot;
 
-static void add_timer(const lwg_link *link, uint32_t now, int *wait)
+static void add_timer(lwg_posix_io *io, uint32_t now, int *wait)
 {
-    uint32_t t = link->ops->next_timeout(link->ctx, now);
+    uint32_t t = io->link->ops->next_timeout(io->link->ctx, now);
 
+    arm_timer(&io->timer_armed, &io->timer_at, now, t);
     if (t != LWG_NO_TIMEOUT && t < (uint32_t)*wait)
         *wait = (int)t;
 }
@@ -448,6 +463,7 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
     for (size_t i = 0; i < n_clients; i++) {
         lwg_posix_client *pc = clients[i];
         uint32_t t = lwg_channel_next_timeout(pc->channel, now);
+        arm_timer(&pc->timer_armed, &pc->timer_at, now, t);
         if (t < (uint32_t)wait)
             wait = (int)t;
         for (unsigned k = 0; k < LWG_CHANNEL_CONNS && n < MAX_POLL_FDS; k++) {
@@ -468,7 +484,7 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             lwg_posix_io *io = &ps->conns[i];
             if (io->fd < 0)
                 continue;
-            add_timer(io->link, now, &wait);
+            add_timer(io, now, &wait);
             fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
             slots[n++] = (poll_slot){ .io = io };
         }
@@ -499,15 +515,26 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
         else
             io_pump(slots[i].io, fds[i].revents);
     }
+    now = lwg_port_now_ms();
     for (size_t i = 0; i < n_clients; i++) {
         lwg_posix_client *pc = clients[i];
+        /* one tick for the channel covers its connections */
+        if (timer_due(pc->timer_armed, pc->timer_at, now)) {
+            pc->timer_armed = 0;
+            lwg_channel_tick(pc->channel, now);
+        }
         for (unsigned k = 0; k < LWG_CHANNEL_CONNS; k++)
-            io_after(&pc->io[k]);
-        lwg_channel_tick(pc->channel, lwg_port_now_ms());
+            io_after(&pc->io[k], 0);
     }
     for (size_t s = 0; s < n_servers; s++)
-        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
-            io_after(&servers[s]->conns[i]);
+        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++) {
+            lwg_posix_io *io = &servers[s]->conns[i];
+            int due = timer_due(io->timer_armed, io->timer_at, now);
+
+            if (due)
+                io->timer_armed = 0;
+            io_after(io, due);
+        }
     for (size_t i = 0; i < n; i++)
         if (slots[i].listener && (fds[i].revents & POLLIN))
             server_accept(slots[i].listener);
