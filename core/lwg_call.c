@@ -495,6 +495,18 @@ int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
     return 0;
 }
 
+int lwg_nv_is_protocol(const lwg_h2_nv *nv)
+{
+    size_t n = nv->name_len;
+
+    if (n > 0 && nv->name[0] == ':')
+        return 1;
+    if (n == 2)
+        return memcmp(nv->name, "te", 2) == 0;
+    return n > 5 && memcmp(nv->name, "grpc-", 5) == 0 &&
+           !(n > 9 && memcmp(nv->name + n - 4, "-bin", 4) == 0);
+}
+
 int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
                  uint8_t *scratch, size_t scratch_size, size_t *scratch_used)
 {

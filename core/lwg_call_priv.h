@@ -76,6 +76,11 @@ static inline int lwg_nv_name_is(const lwg_h2_nv *nv, const char *s)
  *  noted in the call; returns 1 if `nv` was one of them. */
 int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
 
+/** Non-zero for fields that are protocol, not application metadata:
+ *  pseudo-headers, te, and the reserved grpc-* names (except -bin ones
+ *  such as grpc-status-details-bin, which applications read). */
+int lwg_nv_is_protocol(const lwg_h2_nv *nv);
+
 /** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
 int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
 

@@ -118,7 +118,7 @@ int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
         call->status_msg_len = (uint16_t)r;
         return 0;
     }
-    if (nv->name_len > 0 && nv->name[0] == ':')
+    if (lwg_nv_is_protocol(nv))
         return 0;
     /* everything else is metadata for the application */
     /* full storage fails the call; a malformed entry is dropped */

@@ -64,29 +64,33 @@ size_t lwg_metadata_bytes_free(const lwg_metadata *md)
     return (size_t)LWG_METADATA_BYTES - md->used;
 }
 
+/* Bytes allowed in a name, one bit per byte value: 0-9 a-z _ - . */
+static const uint32_t name_ok[8] = {
+    0x00000000u,
+    0x03ff6000u,               /* '-' 0x2d, '.' 0x2e, '0'-'9'      */
+    0x80000000u,               /* '_' 0x5f                         */
+    0x07fffffeu,               /* 'a'-'z'                          */
+    0, 0, 0, 0,
+};
+
 int lwg_metadata_name_valid(const char *name, size_t nlen)
 {
-    size_t i;
+    uint32_t ok = nlen > 0;
 
-    if (nlen == 0)
-        return 0;
-    for (i = 0; i < nlen; i++) {
-        char c = name[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-              c == '_' || c == '-' || c == '.'))
-            return 0;
+    for (size_t i = 0; i < nlen; i++) {
+        uint8_t c = (uint8_t)name[i];
+        ok &= name_ok[c >> 5] >> (c & 31u);
     }
-    return 1;
+    return (int)(ok & 1u);
 }
 
 int lwg_metadata_value_valid(const uint8_t *value, size_t vlen)
 {
-    size_t i;
+    unsigned bad = 0;
 
-    for (i = 0; i < vlen; i++)
-        if (value[i] < 0x20 || value[i] > 0x7e)
-            return 0;
-    return 1;
+    for (size_t i = 0; i < vlen; i++)
+        bad |= (uint8_t)(value[i] - 0x20u) > 0x5eu;   /* outside 0x20..0x7e */
+    return bad == 0;
 }
 
 int lwg_metadata_is_bin(const char *name, size_t nlen)

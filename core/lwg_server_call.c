@@ -39,8 +39,7 @@ int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
         }
         return 0;
     }
-    if ((nv->name_len > 0 && nv->name[0] == ':') || lwg_nv_name_is(nv, "te") ||
-        lwg_nv_name_is(nv, "grpc-accept-encoding"))
+    if (lwg_nv_is_protocol(nv))
         return 0;
     /* full storage fails the call; a malformed entry is dropped */
     if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,
