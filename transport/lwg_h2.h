@@ -25,6 +25,15 @@
  *                                 (recent_resets[], last ids), so late
  *                                 frames get the RFC's answer without
  *                                 holding a slot.
+ *   id_index[LWG_H2_ID_BUCKETS]   the slots by stream id (open addressing,
+ *                                 1 byte a bucket up to 255 streams), a
+ *                                 bit per slot for the slots in use and
+ *                                 for those with work waiting (want_send,
+ *                                 a pending RST_STREAM, credit owed), and
+ *                                 counters: frames find their stream and
+ *                                 output() its work without scanning the
+ *                                 table.  28 bytes for 2 streams, 40 for
+ *                                 8, 328 for 100.
  *   hb_buf[LWG_MAX_HEADER_LIST]   one header block (HEADERS+CONTINUATION)
  *                                 being received; fields are decoded as
  *                                 soon as they are complete, so the buffer
@@ -78,6 +87,39 @@
 #define LWG_H2_TX_RESERVE 64
 
 typedef struct lwg_h2_conn lwg_h2_conn;
+
+/* The stream table's indexes (struct lwg_h2_conn, kept by
+ * lwg_h2_stream.c).  A bucket of the id index holds a slot number + 1
+ * (0 = empty); there are at least twice as many buckets as slots (a power
+ * of two), so the index is never more than half full. */
+#if LWG_MAX_STREAMS <= 255
+typedef uint8_t lwg_h2_slot;
+#else
+typedef uint16_t lwg_h2_slot;
+#endif
+#if LWG_MAX_STREAMS <= 2
+#define LWG_H2_ID_BUCKETS 4
+#elif LWG_MAX_STREAMS <= 4
+#define LWG_H2_ID_BUCKETS 8
+#elif LWG_MAX_STREAMS <= 8
+#define LWG_H2_ID_BUCKETS 16
+#elif LWG_MAX_STREAMS <= 16
+#define LWG_H2_ID_BUCKETS 32
+#elif LWG_MAX_STREAMS <= 32
+#define LWG_H2_ID_BUCKETS 64
+#elif LWG_MAX_STREAMS <= 64
+#define LWG_H2_ID_BUCKETS 128
+#elif LWG_MAX_STREAMS <= 128
+#define LWG_H2_ID_BUCKETS 256
+#elif LWG_MAX_STREAMS <= 256
+#define LWG_H2_ID_BUCKETS 512
+#elif LWG_MAX_STREAMS <= 512
+#define LWG_H2_ID_BUCKETS 1024
+#else /* <= 1024, port/lwg_opt_check.h */
+#define LWG_H2_ID_BUCKETS 2048
+#endif
+/* words of a bit-per-slot set */
+#define LWG_H2_SLOT_WORDS (((LWG_MAX_STREAMS) + 31) / 32)
 
 /** Stream states (RFC 9113 §5.1; no push, so no reserved states). */
 typedef enum lwg_h2_stream_state {
@@ -264,6 +306,18 @@ struct lwg_h2_conn {
     uint32_t conn_recv_unacked;
 
     lwg_h2_stream streams[LWG_MAX_STREAMS];
+    /* indexes over streams[], changed only with the slots they describe
+     * (lwg_h2_stream.c; lwg_h2_stream_table_check() recounts them) */
+    lwg_h2_slot id_index[LWG_H2_ID_BUCKETS];    /* slot + 1 by id, 0 = empty */
+    uint32_t slots_used[LWG_H2_SLOT_WORDS];     /* bit per slot: not FREE    */
+    uint32_t slots_want_send[LWG_H2_SLOT_WORDS];/* st->want_send is set      */
+    uint32_t slots_rst_pending[LWG_H2_SLOT_WORDS]; /* state RST_PENDING      */
+    uint32_t slots_credit[LWG_H2_SLOT_WORDS];   /* may owe a WINDOW_UPDATE   */
+    uint16_t streams_used;           /* slots not FREE                     */
+    uint16_t streams_local;          /* ours, not FREE (IDLE too)          */
+    uint16_t streams_counted[2];     /* the peer's [0] and ours [1] that   */
+                                     /* count against MAX_CONCURRENT: not  */
+                                     /* FREE and not IDLE                  */
 
     /* receive state machine */
     uint8_t  rx_state;               /* see lwg_h2_recv.c                  */

@@ -101,7 +101,7 @@ void lwg_h2_handle_goaway(lwg_h2_conn *c, uint32_t last_id, uint32_t code)
         if (st->state == LWG_H2_ST_FREE || st->state == LWG_H2_ST_RST_PENDING || !st->local)
             continue;
         if (st->state == LWG_H2_ST_IDLE || st->id > last_id) {
-            st->state = LWG_H2_ST_HALF_CLOSED_LOCAL;
+            lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL);
             lwg_h2_stream_close(c, st, LWG_H2_CLOSE_REFUSED, LWG_H2_REFUSED_STREAM);
         }
     }
@@ -195,14 +195,16 @@ void lwg_h2_notify_send_ready(lwg_h2_conn *c)
 {
     if (c->conn_send_window <= 0)
         return;
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+    /* the streams with want_send, in slot order; one a callback marks
+     * further on is seen in this pass, as the scan before saw it */
+    for (unsigned i = lwg_h2_slot_next(c->slots_want_send, 0); i < LWG_MAX_STREAMS;
+         i = lwg_h2_slot_next(c->slots_want_send, i + 1)) {
         lwg_h2_stream *st = &c->streams[i];
-        if (!st->want_send || st->state == LWG_H2_ST_FREE ||
-            st->state == LWG_H2_ST_RST_PENDING)
+        if (st->state == LWG_H2_ST_RST_PENDING)
             continue;
         if (st->send_window <= 0 && st->state != LWG_H2_ST_IDLE)
             continue;
-        st->want_send = 0;
+        lwg_h2_want_send(c, st, 0);
         if (c->cb && c->cb->on_send_ready)
             c->cb->on_send_ready(c, st);
         if (c->fatal)
@@ -214,6 +216,7 @@ void lwg_h2_notify_send_ready(lwg_h2_conn *c)
 
 const uint8_t *lwg_h2_output(lwg_h2_conn *c, size_t *len)
 {
+    LWG_ASSERT(lwg_h2_stream_table_check(c) == 0);
     lwg_h2_write_pending(c);
     lwg_h2_write_window_updates(c);
     *len = c->tx_tail - c->tx_head;
@@ -224,6 +227,7 @@ void lwg_h2_output_done(lwg_h2_conn *c, size_t n)
 {
     size_t pending = c->tx_tail - c->tx_head;
 
+    LWG_ASSERT(lwg_h2_stream_table_check(c) == 0);
     if (n > pending)
         n = pending;
     c->tx_head += (uint32_t)n;

@@ -184,16 +184,13 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
             return 0; /* §6.8: ignored after our GOAWAY */
     }
     if (lwg_h2_count_streams(c, 0) >= c->local->max_concurrent ||
-        (st = lwg_h2_stream_alloc(c)) == NULL) {
+        (st = lwg_h2_stream_alloc(c, id)) == NULL) {
         lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
         return 0;
     }
-    st->id = id;
-    st->state = LWG_H2_ST_OPEN;
-    st->local = 0;
     c->hb_stream = st;
     if (c->cb && c->cb->on_stream_open && c->cb->on_stream_open(c, st) < 0) {
-        memset(st, 0, sizeof *st);
+        lwg_h2_stream_free(c, st);
         lwg_h2_rst_id(c, id, LWG_H2_REFUSED_STREAM);
         return 0;
     }

@@ -3,7 +3,8 @@
  *
  *   lwg_h2_conn.c    life cycle, connection errors, GOAWAY, PING, timers,
  *                    output() and the port link
- *   lwg_h2_stream.c  the stream table: slots, id classes, state changes
+ *   lwg_h2_stream.c  the stream table: slots, its indexes (by id, per-slot
+ *                    bits, counters), id classes, state changes
  *   lwg_h2_recv.c    the resumable inbound frame state machine
  *   lwg_h2_hdr.c     inbound header blocks: HPACK decoding + validation
  *   lwg_h2_send.c    tx_buf, outbound HEADERS/DATA, flow-control credit
@@ -38,7 +39,88 @@ void lwg_h2_notify_open_ready(lwg_h2_conn *c);
 void lwg_h2_notify_send_ready(lwg_h2_conn *c);
 
 /* ---- lwg_h2_stream.c -------------------------------------------------- */
-lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c);
+/*
+ * A slot's state, want_send and id change only through the functions
+ * below, which keep the indexes in struct lwg_h2_conn in step:
+ *   lwg_h2_stream_alloc()      FREE -> IDLE (ours) or OPEN (the peer's id)
+ *   lwg_h2_stream_assign_id()  IDLE -> OPEN with our next id
+ *   lwg_h2_stream_set_state()  between the states in use
+ *   lwg_h2_stream_free()       any -> FREE (the slot all zero again)
+ *   lwg_h2_want_send()         st->want_send
+ * and lwg_h2_credit_note() (lwg_h2_send.c) marks a stream that may owe a
+ * WINDOW_UPDATE.
+ */
+/** Take the lowest free slot (NULL if none): id 0 makes a stream of ours,
+ *  IDLE until its HEADERS go out; otherwise the peer's stream `id`, OPEN
+ *  and found by id. */
+lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c, uint32_t id);
+/** Our IDLE stream gets its id (its HEADERS are going out): OPEN. */
+void lwg_h2_stream_assign_id(lwg_h2_conn *c, lwg_h2_stream *st, uint32_t id);
+/** Change the state of a slot in use (never to or from FREE). */
+void lwg_h2_stream_set_state(lwg_h2_conn *c, lwg_h2_stream *st, uint8_t state);
+/** Give the slot back: out of every index, all zero (FREE).  A FREE slot
+ *  is left alone. */
+void lwg_h2_stream_free(lwg_h2_conn *c, lwg_h2_stream *st);
+/** Recount every index by scanning the table: 0 when all agree, else the
+ *  number of the first check that failed (tests, fuzzer, LWG_ASSERT). */
+int lwg_h2_stream_table_check(const lwg_h2_conn *c);
+
+/* Bit-per-slot sets (slots_used, slots_want_send, ...). */
+static inline unsigned lwg_h2_slot_of(const lwg_h2_conn *c, const lwg_h2_stream *st)
+{
+    return (unsigned)(st - c->streams);
+}
+static inline void lwg_h2_slot_put(uint32_t *set, unsigned slot, int on)
+{
+    uint32_t bit = 1u << (slot % 32u);
+
+    if (on)
+        set[slot / 32u] |= bit;
+    else
+        set[slot / 32u] &= ~bit;
+}
+static inline int lwg_h2_slot_has(const uint32_t *set, unsigned slot)
+{
+    return (set[slot / 32u] >> (slot % 32u)) & 1u;
+}
+static inline unsigned lwg_h2_lowest_bit(uint32_t w) /* w != 0 */
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(w);
+#else
+    unsigned n = 0;
+
+    for (; !(w & 1u); w >>= 1)
+        n++;
+    return n;
+#endif
+}
+/** The lowest slot >= from in `set`, or LWG_MAX_STREAMS.  Loops over a
+ *  set visit slots in order, as the scans of the table did. */
+static inline unsigned lwg_h2_slot_next(const uint32_t *set, unsigned from)
+{
+    unsigned w = from / 32u;
+    uint32_t bits;
+
+    if (from >= LWG_MAX_STREAMS)
+        return LWG_MAX_STREAMS;
+    bits = set[w] & (0xffffffffu << (from % 32u));
+    while (bits == 0) {
+        if (++w == LWG_H2_SLOT_WORDS)
+            return LWG_MAX_STREAMS;
+        bits = set[w];
+    }
+    return w * 32u + lwg_h2_lowest_bit(bits); /* no bit past the last slot */
+}
+/** Set (on != 0) or clear st->want_send. */
+static inline void lwg_h2_want_send(lwg_h2_conn *c, lwg_h2_stream *st, int on)
+{
+    st->want_send = on ? 1 : 0;
+    lwg_h2_slot_put(c->slots_want_send, lwg_h2_slot_of(c, st), on);
+}
+
+/** What id means now (LWG_H2_SID_*); *st = its slot when LIVE.  O(1):
+ *  the id index, then the recent ring for ids not in the table. */
 int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **st);
 int lwg_h2_is_peer_id(const lwg_h2_conn *c, uint32_t id);
 void lwg_h2_recent_reset_add(lwg_h2_conn *c, uint32_t id);
@@ -56,7 +138,8 @@ void lwg_h2_rst_id(lwg_h2_conn *c, uint32_t id, uint32_t code);
 /** END_STREAM sent / received: half-close or close. */
 void lwg_h2_stream_local_end(lwg_h2_conn *c, lwg_h2_stream *st);
 void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st);
-/** Streams opened by us / by the peer that count against the limits. */
+/** Streams opened by us / by the peer that count against the limits
+ *  (not FREE, not IDLE; RST_PENDING ones too): a counter. */
 unsigned lwg_h2_count_streams(const lwg_h2_conn *c, int local);
 /** Non-zero while st (with this id) can still receive DATA/headers. */
 int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id);
@@ -87,10 +170,17 @@ static inline void lwg_h2_tx_commit(lwg_h2_conn *c, size_t n)
     c->tx_tail += (uint32_t)n;
     c->tx_written += (uint32_t)n;
 }
-/** Write a control frame via writer result r (bytes or LWG_ENOMEM). */
+/** Write the RST_STREAMs that did not fit when decided, and a decided
+ *  GOAWAY. */
 void lwg_h2_write_pending(lwg_h2_conn *c);
 /** Queue WINDOW_UPDATEs that are owed (coalesced). */
 void lwg_h2_write_window_updates(lwg_h2_conn *c);
+/** Non-zero when st owes the peer a WINDOW_UPDATE now: credit consumed
+ *  and half its window reached, or its window shut. */
+int lwg_h2_stream_owes_credit(const lwg_h2_conn *c, const lwg_h2_stream *st);
+/** Call after st's recv_unacked, recv_window or state changed: marks it
+ *  for lwg_h2_write_window_updates() when it owes credit. */
+void lwg_h2_credit_note(lwg_h2_conn *c, lwg_h2_stream *st);
 /** Settings frame and the connection-window raise, at init. */
 void lwg_h2_write_preface(lwg_h2_conn *c);
 

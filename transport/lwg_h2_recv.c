@@ -50,6 +50,7 @@ static int start_data(lwg_h2_conn *c)
             return 0;
         }
         st->recv_window -= (int32_t)fh->length;
+        lwg_h2_credit_note(c, st); /* a shut window with credit owed */
         c->rx_stream = st;
         return 0;
     }
@@ -227,8 +228,10 @@ static void local_settings_acked(lwg_h2_conn *c)
         return;
     for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
         lwg_h2_stream *st = &c->streams[i];
-        if (st->state != LWG_H2_ST_FREE && st->state != LWG_H2_ST_RST_PENDING)
+        if (st->state != LWG_H2_ST_FREE && st->state != LWG_H2_ST_RST_PENDING) {
             st->recv_window = (int32_t)((int64_t)st->recv_window + delta);
+            lwg_h2_credit_note(c, st); /* a smaller window may shut */
+        }
     }
 }
 
@@ -401,7 +404,7 @@ static int window_update(lwg_h2_conn *c)
     }
     st->send_window += (int32_t)inc;
     if (st->want_send && st->send_window > 0 && c->conn_send_window > 0) {
-        st->want_send = 0;
+        lwg_h2_want_send(c, st, 0);
         if (c->cb && c->cb->on_send_ready)
             c->cb->on_send_ready(c, st);
     }
@@ -463,7 +466,7 @@ static int frame_end(lwg_h2_conn *c)
     case LWG_H2_RST_STREAM:
         if (lwg_h2_stream_classify(c, fh->stream_id, &st) == LWG_H2_SID_LIVE) {
             uint32_t code = lwg_get_u32be(c->rx_ctl);
-            st->state = LWG_H2_ST_HALF_CLOSED_LOCAL; /* closed */
+            lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL); /* closed */
             lwg_h2_stream_close(c, st, code == LWG_H2_REFUSED_STREAM ? LWG_H2_CLOSE_REFUSED
                                                                       : LWG_H2_CLOSE_RESET_PEER,
                                 code);
@@ -499,6 +502,7 @@ int lwg_h2_recv(lwg_h2_conn *c, const uint8_t *data, size_t len, uint32_t now_ms
     (void)now_ms;
     if (c->fatal)
         return LWG_ECONN;
+    LWG_ASSERT(lwg_h2_stream_table_check(c) == 0);
     c->bytes_received += (uint32_t)len;
     while (used < len) {
         const uint8_t *p = data + used;

@@ -73,19 +73,35 @@ void lwg_h2_write_preface(lwg_h2_conn *c)
 
 /* ---- WINDOW_UPDATE: credit for consumed bytes, coalesced -------------- */
 
+int lwg_h2_stream_owes_credit(const lwg_h2_conn *c, const lwg_h2_stream *st)
+{
+    if (st->recv_unacked == 0 ||
+        (st->state != LWG_H2_ST_OPEN && st->state != LWG_H2_ST_HALF_CLOSED_LOCAL))
+        return 0;
+    /* coalesce: at half a window, or when the window is shut */
+    return st->recv_unacked >= c->local->initial_window / 2 || st->recv_window <= 0;
+}
+
+void lwg_h2_credit_note(lwg_h2_conn *c, lwg_h2_stream *st)
+{
+    if (lwg_h2_stream_owes_credit(c, st))
+        lwg_h2_slot_put(c->slots_credit, lwg_h2_slot_of(c, st), 1);
+}
+
 void lwg_h2_consume(lwg_h2_conn *c, lwg_h2_stream *st, size_t n)
 {
     if (n == 0 || c->fatal)
         return;
     c->conn_recv_unacked += (uint32_t)n;
     if (st != NULL && (st->state == LWG_H2_ST_OPEN ||
-                       st->state == LWG_H2_ST_HALF_CLOSED_LOCAL))
+                       st->state == LWG_H2_ST_HALF_CLOSED_LOCAL)) {
         st->recv_unacked += (uint32_t)n;
+        lwg_h2_credit_note(c, st);
+    }
 }
 
 void lwg_h2_write_window_updates(lwg_h2_conn *c)
 {
-    uint32_t half_stream = c->local->initial_window / 2;
     uint8_t *p;
 
     if (c->fatal)
@@ -101,21 +117,21 @@ void lwg_h2_write_window_updates(lwg_h2_conn *c)
         c->conn_recv_window += (int32_t)c->conn_recv_unacked;
         c->conn_recv_unacked = 0;
     }
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+    /* only the streams marked by lwg_h2_credit_note(); a mark whose
+     * stream no longer owes anything is dropped */
+    for (unsigned i = lwg_h2_slot_next(c->slots_credit, 0); i < LWG_MAX_STREAMS;
+         i = lwg_h2_slot_next(c->slots_credit, i + 1)) {
         lwg_h2_stream *st = &c->streams[i];
-        if (st->recv_unacked == 0 ||
-            (st->state != LWG_H2_ST_OPEN && st->state != LWG_H2_ST_HALF_CLOSED_LOCAL))
-            continue;
-        /* coalesce: at half a window, or when the window is shut */
-        if (st->recv_unacked < half_stream && st->recv_window > 0)
-            continue;
-        p = lwg_h2_tx_reserve(c, 13);
-        if (p == NULL)
-            return;
-        lwg_h2_tx_commit(c, (size_t)lwg_h2_write_window_update(p, lwg_h2_tx_end(c), st->id,
-                                                                st->recv_unacked));
-        st->recv_window += (int32_t)st->recv_unacked;
-        st->recv_unacked = 0;
+        if (lwg_h2_stream_owes_credit(c, st)) {
+            p = lwg_h2_tx_reserve(c, 13);
+            if (p == NULL)
+                return; /* still marked */
+            lwg_h2_tx_commit(c, (size_t)lwg_h2_write_window_update(p, lwg_h2_tx_end(c), st->id,
+                                                                    st->recv_unacked));
+            st->recv_window += (int32_t)st->recv_unacked;
+            st->recv_unacked = 0;
+        }
+        lwg_h2_slot_put(c->slots_credit, i, 0);
     }
 }
 
@@ -124,16 +140,15 @@ void lwg_h2_write_pending(lwg_h2_conn *c)
 {
     uint8_t *p;
 
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+    for (unsigned i = lwg_h2_slot_next(c->slots_rst_pending, 0); i < LWG_MAX_STREAMS;
+         i = lwg_h2_slot_next(c->slots_rst_pending, i + 1)) {
         lwg_h2_stream *st = &c->streams[i];
-        if (st->state != LWG_H2_ST_RST_PENDING)
-            continue;
         p = lwg_h2_tx_reserve(c, 13);
         if (p == NULL)
             return;
         lwg_h2_tx_commit(c, (size_t)lwg_h2_write_rst_stream(p, lwg_h2_tx_end(c), st->id,
                                                              st->rst_code));
-        memset(st, 0, sizeof *st);
+        lwg_h2_stream_free(c, st);
         lwg_h2_notify_open_ready(c);
     }
     if (c->goaway_pending) {
@@ -283,13 +298,12 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
         id = c->next_local_id;
         c->next_local_id += 2;
         c->last_local_id = id;
-        st->id = id;
-        st->state = LWG_H2_ST_OPEN;
+        lwg_h2_stream_assign_id(c, st, id);
     }
     lwg_h2_tx_commit(c, frame_header_block(start, blen, maxf, st->id,
                                            end_stream ? LWG_H2_FLAG_END_STREAM : 0));
     c->hd_frames_sent++;
-    st->want_send = 0;
+    lwg_h2_want_send(c, st, 0);
     if (end_stream)
         lwg_h2_stream_local_end(c, st);
     return LWG_OK;
@@ -300,7 +314,7 @@ no_room:
     /* With an empty tx_buf it can never fit. */
     if (c->tx_tail == c->tx_head)
         return LWG_ETOOBIG;
-    st->want_send = 1;
+    lwg_h2_want_send(c, st, 1);
     return LWG_EAGAIN;
 }
 
@@ -365,7 +379,7 @@ int lwg_h2_submit_data(lwg_h2_conn *c, lwg_h2_stream *st,
         if (last || len == 0)
             return (int)taken;
     }
-    st->want_send = 1;
+    lwg_h2_want_send(c, st, 1);
     return (int)taken;
 }
 
@@ -379,12 +393,12 @@ uint8_t *lwg_h2_data_reserve(lwg_h2_conn *c, lwg_h2_stream *st, size_t *room)
         return NULL;
     a = data_allowance(c, st);
     if (tx_room_for_streams(c) < 9) {
-        st->want_send = 1;
+        lwg_h2_want_send(c, st, 1);
         return c->tx_buf; /* room 0: wait for on_send_ready */
     }
     p = lwg_h2_tx_reserve(c, 9 + a);
     if (a == 0)
-        st->want_send = 1;
+        lwg_h2_want_send(c, st, 1);
     *room = a;
     return p + 9;
 }

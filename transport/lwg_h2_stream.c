@@ -6,40 +6,211 @@
  * used (anything at or below it that is not in the table is closed) and a
  * short ring of ids we reset, whose late frames are ignored (§5.1 "closed":
  * frames in flight when we sent RST_STREAM).
+ *
+ * Nothing scans the table per frame.  Indexes kept beside it, changed
+ * only together with the slots they describe (see lwg_h2_priv.h):
+ *   id_index        the slots by id: open addressing, linear probing
+ *                   from bucket (id >> 1) (a side's ids go up by 2, so
+ *                   consecutive streams take consecutive buckets), in
+ *                   Robin Hood order so that a lookup that misses and a
+ *                   deletion (backward shift, no tombstones) stop early
+ *                   inside a run.  A slot is in it from the moment it has
+ *                   an id until it is FREE, RST_PENDING included.  At
+ *                   most half full; hostile ids can at worst make a probe
+ *                   as long as the scan it replaces.
+ *   slots_used      a bit per slot in use: the lowest free slot is taken,
+ *                   as the scan did, a word at a time.
+ *   slots_want_send, slots_rst_pending, slots_credit
+ *                   the slots with work for lwg_h2_notify_send_ready(),
+ *                   lwg_h2_write_pending() and
+ *                   lwg_h2_write_window_updates(), visited in slot order
+ *                   like the scans they replace.
+ *   streams_used, streams_local, streams_counted[]
+ *                   what lwg_h2_active_streams(), lwg_h2_can_open() and
+ *                   lwg_h2_count_streams() counted.
  */
 #include "transport/lwg_h2_priv.h"
 
 #include <string.h>
 
-lwg_h2_stream *lwg_h2_stream_find(lwg_h2_conn *c, uint32_t id)
+/* Add (add != 0) or take away what st, in its present state and side,
+ * counts for: in use, ours, counted against the limit, RST_PENDING. */
+static void account(lwg_h2_conn *c, const lwg_h2_stream *st, int add)
 {
-    if (id == 0)
-        return NULL;
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
-        lwg_h2_stream *st = &c->streams[i];
-        if (st->state != LWG_H2_ST_FREE && st->id == id)
-            return st;
-    }
-    return NULL;
+    unsigned slot = lwg_h2_slot_of(c, st);
+    uint16_t d = add ? 1u : 0xffffu; /* +1 or -1, modulo 2^16 */
+
+    if (st->state == LWG_H2_ST_FREE)
+        return;
+    c->streams_used = (uint16_t)(c->streams_used + d);
+    if (st->local)
+        c->streams_local = (uint16_t)(c->streams_local + d);
+    if (st->state != LWG_H2_ST_IDLE)
+        c->streams_counted[st->local] = (uint16_t)(c->streams_counted[st->local] + d);
+    lwg_h2_slot_put(c->slots_used, slot, add);
+    if (st->state == LWG_H2_ST_RST_PENDING)
+        lwg_h2_slot_put(c->slots_rst_pending, slot, add);
 }
 
-lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c)
+/* ---- the id index ------------------------------------------------------------ */
+
+#define ID_MASK (LWG_H2_ID_BUCKETS - 1u)
+
+static unsigned id_home(uint32_t id)
 {
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
-        lwg_h2_stream *st = &c->streams[i];
-        if (st->state == LWG_H2_ST_FREE) {
-            memset(st, 0, sizeof *st);
-            st->send_window = (int32_t)c->peer.initial_window;
-            /* Until the peer ACKs our SETTINGS it may assume the RFC's
-             * default window (§6.9.2); the ACK applies the difference. */
-            st->recv_window = (int32_t)(c->settings_unacked
-                                            ? LWG_H2_DEFAULT_WINDOW
-                                            : c->local->initial_window);
-            return st;
-        }
-    }
-    return NULL;
+    return (id >> 1) & ID_MASK;
 }
+
+/* How far the entry in bucket b (not empty) sits from its home. */
+static unsigned id_dist(const lwg_h2_conn *c, unsigned b)
+{
+    return (b - id_home(c->streams[c->id_index[b] - 1u].id)) & ID_MASK;
+}
+
+/* Robin Hood order: along a run of full buckets the homes never go back,
+ * so an entry farther from its home than the one it meets takes that
+ * bucket and the other moves on. */
+static void index_insert(lwg_h2_conn *c, const lwg_h2_stream *st)
+{
+    lwg_h2_slot entry = (lwg_h2_slot)(lwg_h2_slot_of(c, st) + 1u);
+    unsigned b = id_home(st->id), dist = 0;
+
+    while (c->id_index[b] != 0) { /* never full: twice the slots */
+        unsigned d = id_dist(c, b);
+        if (d < dist) {
+            lwg_h2_slot moved = c->id_index[b];
+            c->id_index[b] = entry;
+            entry = moved;
+            dist = d;
+        }
+        b = (b + 1u) & ID_MASK;
+        dist++;
+    }
+    c->id_index[b] = entry;
+}
+
+static void index_remove(lwg_h2_conn *c, const lwg_h2_stream *st)
+{
+    lwg_h2_slot mine = (lwg_h2_slot)(lwg_h2_slot_of(c, st) + 1u);
+    unsigned hole = id_home(st->id), next;
+
+    while (c->id_index[hole] != mine) {
+        if (c->id_index[hole] == 0) {
+            LWG_ASSERT(!"stream not in the id index");
+            return;
+        }
+        hole = (hole + 1u) & ID_MASK;
+    }
+    /* Backward shift: the rest of the run moves up one bucket, up to an
+     * empty bucket or an entry already at its home (no tombstones). */
+    for (next = (hole + 1u) & ID_MASK; c->id_index[next] != 0 && id_dist(c, next) != 0;
+         next = (next + 1u) & ID_MASK) {
+        c->id_index[hole] = c->id_index[next];
+        hole = next;
+    }
+    c->id_index[hole] = 0;
+}
+
+/* The slot + 1 of stream `id` (not 0), or 0. */
+static unsigned index_lookup(const lwg_h2_conn *c, uint32_t id)
+{
+    unsigned b = id_home(id), dist = 0;
+
+    for (; c->id_index[b] != 0; b = (b + 1u) & ID_MASK, dist++) {
+        uint32_t other = c->streams[c->id_index[b] - 1u].id;
+        if (other == id)
+            return c->id_index[b];
+        /* an entry whose home is past ours: ours would have come first */
+        if (((b - id_home(other)) & ID_MASK) < dist)
+            break;
+    }
+    return 0;
+}
+
+lwg_h2_stream *lwg_h2_stream_find(lwg_h2_conn *c, uint32_t id)
+{
+    unsigned s = id != 0 ? index_lookup(c, id) : 0;
+
+    return s != 0 ? &c->streams[s - 1u] : NULL;
+}
+
+/* ---- slot life cycle ------------------------------------------------------------ */
+
+lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c, uint32_t id)
+{
+    lwg_h2_stream *st;
+    unsigned w = 0;
+
+    if (c->streams_used >= LWG_MAX_STREAMS)
+        return NULL;
+    while (c->slots_used[w] == 0xffffffffu)
+        w++;
+    /* a slot is free, so the lowest clear bit is one, not a bit past the
+     * last slot */
+    st = &c->streams[w * 32u + lwg_h2_lowest_bit(~c->slots_used[w])];
+    memset(st, 0, sizeof *st);
+    st->send_window = (int32_t)c->peer.initial_window;
+    /* Until the peer ACKs our SETTINGS it may assume the RFC's default
+     * window (§6.9.2); the ACK applies the difference. */
+    st->recv_window = (int32_t)(c->settings_unacked
+                                    ? LWG_H2_DEFAULT_WINDOW
+                                    : c->local->initial_window);
+    st->id = id;
+    st->local = id == 0;
+    st->state = id == 0 ? LWG_H2_ST_IDLE : LWG_H2_ST_OPEN;
+    account(c, st, 1);
+    if (id != 0)
+        index_insert(c, st);
+    return st;
+}
+
+void lwg_h2_stream_assign_id(lwg_h2_conn *c, lwg_h2_stream *st, uint32_t id)
+{
+    st->id = id;
+    index_insert(c, st);
+    lwg_h2_stream_set_state(c, st, LWG_H2_ST_OPEN);
+}
+
+static int receiving_state(uint8_t state)
+{
+    return state == LWG_H2_ST_OPEN || state == LWG_H2_ST_HALF_CLOSED_LOCAL;
+}
+
+void lwg_h2_stream_set_state(lwg_h2_conn *c, lwg_h2_stream *st, uint8_t state)
+{
+    uint8_t old = st->state;
+
+    /* only what the change touches: leaving or entering IDLE or
+     * RST_PENDING (most changes are between the open states) */
+    if (old == LWG_H2_ST_IDLE || state == LWG_H2_ST_IDLE ||
+        old == LWG_H2_ST_RST_PENDING || state == LWG_H2_ST_RST_PENDING) {
+        account(c, st, 0);
+        st->state = state;
+        account(c, st, 1);
+    } else {
+        st->state = state;
+    }
+    /* a half-closed (remote) stream being closed passes through
+     * HALF_CLOSED_LOCAL: credit consumed before may be owed again */
+    if (receiving_state(state) && !receiving_state(old))
+        lwg_h2_credit_note(c, st);
+}
+
+void lwg_h2_stream_free(lwg_h2_conn *c, lwg_h2_stream *st)
+{
+    unsigned slot = lwg_h2_slot_of(c, st);
+
+    if (st->state == LWG_H2_ST_FREE)
+        return;
+    account(c, st, 0);
+    if (st->id != 0)
+        index_remove(c, st);
+    lwg_h2_slot_put(c->slots_want_send, slot, 0);
+    lwg_h2_slot_put(c->slots_credit, slot, 0);
+    memset(st, 0, sizeof *st); /* state = FREE */
+}
+
+/* ---- id classes ----------------------------------------------------------------- */
 
 int lwg_h2_is_peer_id(const lwg_h2_conn *c, uint32_t id)
 {
@@ -106,27 +277,14 @@ int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id)
 
 unsigned lwg_h2_count_streams(const lwg_h2_conn *c, int local)
 {
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
-        const lwg_h2_stream *st = &c->streams[i];
-        /* RST_PENDING streams are closed as far as the peer's limit goes
-         * once the RST is out; count them until then to stay safe. */
-        if (st->state != LWG_H2_ST_FREE && st->state != LWG_H2_ST_IDLE &&
-            !st->local == !local)
-            n++;
-    }
-    return n;
+    /* RST_PENDING streams are closed as far as the peer's limit goes
+     * once the RST is out; they count until then to stay safe. */
+    return c->streams_counted[local ? 1 : 0];
 }
 
 unsigned lwg_h2_active_streams(const lwg_h2_conn *c)
 {
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++)
-        if (c->streams[i].state != LWG_H2_ST_FREE)
-            n++;
-    return n;
+    return c->streams_used;
 }
 
 void lwg_h2_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
@@ -140,7 +298,7 @@ void lwg_h2_stream_close(lwg_h2_conn *c, lwg_h2_stream *st, unsigned how,
         c->cb->on_stream_close(c, st, how, code);
     st->user = NULL;
     if (!keep_for_rst)
-        memset(st, 0, sizeof *st); /* state = FREE */
+        lwg_h2_stream_free(c, st);
     lwg_h2_notify_open_ready(c);
 }
 
@@ -172,24 +330,24 @@ void lwg_h2_stream_reset(lwg_h2_conn *c, lwg_h2_stream *st, uint32_t code,
     p = lwg_h2_tx_reserve(c, 13);
     if (p != NULL) {
         lwg_h2_tx_commit(c, (size_t)lwg_h2_write_rst_stream(p, lwg_h2_tx_end(c), st->id, code));
-        st->state = LWG_H2_ST_HALF_CLOSED_LOCAL; /* anything but pending */
-        st->want_send = 0;
+        lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL); /* not pending */
+        lwg_h2_want_send(c, st, 0);
         lwg_h2_stream_close(c, st, how, code);
         return;
     }
     /* tx_buf is full: keep the slot (id only) until output() writes it */
-    st->state = LWG_H2_ST_RST_PENDING;
+    lwg_h2_stream_set_state(c, st, LWG_H2_ST_RST_PENDING);
     st->rst_code = code;
-    st->want_send = 0;
+    lwg_h2_want_send(c, st, 0);
     lwg_h2_stream_close(c, st, how, code);
 }
 
 void lwg_h2_stream_local_end(lwg_h2_conn *c, lwg_h2_stream *st)
 {
     if (st->state == LWG_H2_ST_OPEN) {
-        st->state = LWG_H2_ST_HALF_CLOSED_LOCAL;
+        lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL);
     } else if (st->state == LWG_H2_ST_HALF_CLOSED_REMOTE) {
-        st->state = LWG_H2_ST_HALF_CLOSED_LOCAL; /* closing */
+        lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL); /* closing */
         lwg_h2_stream_close(c, st, LWG_H2_CLOSE_NORMAL, LWG_H2_NO_ERROR);
     }
 }
@@ -199,7 +357,7 @@ void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
     uint32_t id = st->id;
 
     if (st->state == LWG_H2_ST_OPEN)
-        st->state = LWG_H2_ST_HALF_CLOSED_REMOTE;
+        lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_REMOTE);
     else if (st->state != LWG_H2_ST_HALF_CLOSED_LOCAL)
         return;
     if (c->cb && c->cb->on_remote_end)
@@ -216,10 +374,10 @@ void lwg_h2_close_all(lwg_h2_conn *c, unsigned how, uint32_t code)
         if (st->state == LWG_H2_ST_FREE)
             continue;
         if (st->state == LWG_H2_ST_RST_PENDING) {
-            memset(st, 0, sizeof *st);
+            lwg_h2_stream_free(c, st);
             continue;
         }
-        st->state = LWG_H2_ST_HALF_CLOSED_LOCAL;
+        lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_LOCAL);
         /* a stream of ours of which not one byte left never reached the
          * peer: safe to retry */
         if (how == LWG_H2_CLOSE_CONN && st->local &&
@@ -236,30 +394,88 @@ lwg_h2_stream *lwg_h2_stream_open(lwg_h2_conn *c, void *user)
 
     if (lwg_h2_can_open(c) != LWG_OK)
         return NULL;
-    st = lwg_h2_stream_alloc(c);
+    st = lwg_h2_stream_alloc(c, 0);
     if (st == NULL)
         return NULL;
-    st->state = LWG_H2_ST_IDLE;
-    st->local = 1;
     st->user = user;
     return st;
 }
 
 int lwg_h2_can_open(const lwg_h2_conn *c)
 {
-    unsigned used = 0, local_active = 0;
-
     if (c->is_server || c->fatal || c->goaway_received || c->goaway_sent ||
         c->state >= LWG_H2_CONN_CLOSING || c->next_local_id > LWG_H2_MAX_STREAM_ID)
         return LWG_ECLOSED;
-    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
-        const lwg_h2_stream *st = &c->streams[i];
-        if (st->state != LWG_H2_ST_FREE)
-            used++;
-        if (st->local && st->state != LWG_H2_ST_FREE)
-            local_active++; /* IDLE slots will become streams too */
-    }
-    if (used >= LWG_MAX_STREAMS || local_active >= c->peer.max_concurrent)
+    /* IDLE slots of ours will become streams too */
+    if (c->streams_used >= LWG_MAX_STREAMS || c->streams_local >= c->peer.max_concurrent)
         return LWG_EAGAIN;
     return LWG_OK;
+}
+
+/* ---- consistency check (tests, the fuzzer, LWG_ASSERT) ----------------------- */
+
+int lwg_h2_stream_table_check(const lwg_h2_conn *c)
+{
+    uint32_t used_set[LWG_H2_SLOT_WORDS] = { 0 }, rst_set[LWG_H2_SLOT_WORDS] = { 0 };
+    uint32_t want_set[LWG_H2_SLOT_WORDS] = { 0 }, owed_set[LWG_H2_SLOT_WORDS] = { 0 };
+    unsigned used = 0, local = 0, counted[2] = { 0, 0 }, with_id = 0, buckets = 0;
+
+    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+        const lwg_h2_stream *st = &c->streams[i];
+
+        if (st->state == LWG_H2_ST_FREE) {
+            if (st->id != 0 || st->want_send)
+                return 1; /* a free slot is all zero */
+            continue;
+        }
+        if (st->state > LWG_H2_ST_RST_PENDING)
+            return 2;
+        lwg_h2_slot_put(used_set, i, 1);
+        lwg_h2_slot_put(rst_set, i, st->state == LWG_H2_ST_RST_PENDING);
+        lwg_h2_slot_put(want_set, i, st->want_send);
+        lwg_h2_slot_put(owed_set, i, lwg_h2_stream_owes_credit(c, st));
+        used++;
+        local += st->local;
+        if (st->state != LWG_H2_ST_IDLE)
+            counted[st->local ? 1 : 0]++;
+        /* only streams of ours not yet sent have no id (one refused by a
+         * GOAWAY passes through HALF_CLOSED_LOCAL without one) */
+        if (st->id == 0 ? !st->local : st->state == LWG_H2_ST_IDLE)
+            return 3;
+        if (st->id != 0) {
+            if (index_lookup(c, st->id) != i + 1u)
+                return 4; /* not found, or another slot has the id */
+            with_id++;
+        }
+    }
+    if (used != c->streams_used || local != c->streams_local ||
+        counted[0] != c->streams_counted[0] || counted[1] != c->streams_counted[1])
+        return 5;
+    for (unsigned w = 0; w < LWG_H2_SLOT_WORDS; w++) {
+        if (c->slots_used[w] != used_set[w] || c->slots_rst_pending[w] != rst_set[w] ||
+            c->slots_want_send[w] != want_set[w])
+            return 6;
+        /* every stream owing credit is marked; a mark may be stale, but
+         * only on a slot in use */
+        if ((owed_set[w] & ~c->slots_credit[w]) != 0 || (c->slots_credit[w] & ~used_set[w]) != 0)
+            return 7;
+    }
+    /* every entry names a slot with an id and keeps the Robin Hood
+     * order; with as many entries as slots found above, the index holds
+     * exactly those slots */
+    for (unsigned b = 0; b < LWG_H2_ID_BUCKETS; b++) {
+        unsigned s = c->id_index[b], d;
+        if (s == 0)
+            continue;
+        if (s > LWG_MAX_STREAMS || c->streams[s - 1u].id == 0)
+            return 8;
+        d = id_dist(c, b);
+        if (d > 0 && (c->id_index[(b - 1u) & ID_MASK] == 0 ||
+                      id_dist(c, (b - 1u) & ID_MASK) + 1u < d))
+            return 9;
+        buckets++;
+    }
+    if (buckets != with_id)
+        return 10;
+    return 0;
 }
