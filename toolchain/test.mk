@@ -55,15 +55,18 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   := build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# invariant checks are not instrumented (tests/fuzz/no_coverage.txt)
+FUZZ_IGNORE  := tests/fuzz/no_coverage.txt
 FUZZ_CFLAGS  := -std=c11 $(FUZZ_FLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
+                -fsanitize-coverage-ignorelist=$(FUZZ_IGNORE) \
                 -I. -Itests -Iexamples/config/host
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_RT_SRCS := $(TEST_RT_SRCS) $(wildcard tests/fake/*.c)
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_SRCS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_SRCS) $(FUZZ_IGNORE)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ $(TEST_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(TEST_LIBS) -o $@
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)

@@ -45,6 +45,10 @@
  *     app still holds never exceed our initial window; the same for the
  *     connection;
  *   - the peer never gets more concurrent streams than we advertise;
+ *   - the stream table's indexes agree with the table: the engine's own
+ *     recount (lwg_h2_stream_table_check()), every stream with an id
+ *     found by it, and the counters against the scans they replaced
+ *     (active streams, streams per side against the limits, can_open);
  *   - callbacks only see live stream slots of this connection.
  */
 #include <stddef.h>
@@ -53,6 +57,7 @@
 
 #include "fake/fake_port.h"
 #include "transport/lwg_h2.h"
+#include "transport/lwg_h2_priv.h"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
@@ -415,11 +420,31 @@ static void flush(size_t limit)
 
 /* ---- invariants after every step ---------------------------------------- */
 
+/* lwg_h2_can_open() as it was computed before the stream table kept
+ * counters: by scanning the slots. */
+static int can_open_by_scan(const lwg_h2_conn *c)
+{
+    unsigned used = 0, local_active = 0;
+
+    if (c->is_server || c->fatal || c->goaway_received || c->goaway_sent ||
+        c->state >= LWG_H2_CONN_CLOSING || c->next_local_id > LWG_H2_MAX_STREAM_ID)
+        return LWG_ECLOSED;
+    for (unsigned i = 0; i < LWG_MAX_STREAMS; i++) {
+        if (c->streams[i].state != LWG_H2_ST_FREE)
+            used++;
+        if (c->streams[i].local && c->streams[i].state != LWG_H2_ST_FREE)
+            local_active++;
+    }
+    if (used >= LWG_MAX_STREAMS || local_active >= c->peer.max_concurrent)
+        return LWG_EAGAIN;
+    return LWG_OK;
+}
+
 static void check_state(void)
 {
     lwg_h2_conn *c = &F.conn;
     uint64_t owed = 0;
-    unsigned peer_streams = 0;
+    unsigned peer_streams = 0, used = 0, counted[2] = { 0, 0 };
 
     int64_t window_bound = F.set->initial_window;
 
@@ -433,6 +458,11 @@ static void check_state(void)
             continue;
         }
         CHECK(st->state <= LWG_H2_ST_RST_PENDING);
+        used++;
+        if (st->state != LWG_H2_ST_IDLE)
+            counted[st->local ? 1 : 0]++;
+        if (st->id != 0)
+            CHECK(lwg_h2_stream_find(c, st->id) == st);
         owed += F.st[i].owed;
         if (!st->local && st->state != LWG_H2_ST_RST_PENDING)
             peer_streams++;
@@ -443,6 +473,11 @@ static void check_state(void)
     }
     CHECK(owed == F.owed_total);
     CHECK(peer_streams <= F.set->max_concurrent);
+    CHECK(lwg_h2_stream_table_check(c) == 0);
+    CHECK(lwg_h2_active_streams(c) == used);
+    CHECK(lwg_h2_count_streams(c, 0) == counted[0]);
+    CHECK(lwg_h2_count_streams(c, 1) == counted[1]);
+    CHECK(lwg_h2_can_open(c) == can_open_by_scan(c));
     if (!c->fatal)
         CHECK((int64_t)c->conn_recv_window + c->conn_recv_unacked + (int64_t)owed <=
               (int64_t)F.set->conn_window);
