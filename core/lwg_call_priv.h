@@ -122,5 +122,7 @@ void lwg_server_call_stream_closed(lwg_call *call, unsigned how, uint32_t code);
 int lwg_server_call_send_response_headers(lwg_call *call);
 int lwg_server_call_send_trailers(lwg_call *call);
 void lwg_server_call_complete(lwg_call *call);
+/** The call slot is idle again: back on the server's free stack. */
+void lwg_server_call_release(lwg_call *call);
 
 #endif /* LWG_CALL_PRIV_H */

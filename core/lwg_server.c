@@ -50,8 +50,12 @@ void lwg_server_init(lwg_server *srv, void *user)
     memset(srv, 0, offsetof(lwg_server, conns));
     for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
         srv->conns[i].in_use = 0;
-    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++)
+    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
         srv->calls[i].state = LWG_CALL_IDLE;
+        /* slot 0 on top, so the pool loops (up to calls_hwm) stay short */
+        srv->free_calls[i] = (uint16_t)(LWG_MAX_SERVER_CALLS - 1 - i);
+    }
+    srv->calls_free = LWG_MAX_SERVER_CALLS;
     srv->settings = lwg_h2_default_settings;
     srv->settings.initial_window = window < LWG_H2_MAX_WINDOW ? window : LWG_H2_MAX_WINDOW;
     srv->max_recv_message = LWG_MAX_RECV_MESSAGE;
@@ -260,21 +264,32 @@ static int on_stream_open(lwg_h2_conn *c, lwg_h2_stream *st)
     lwg_server_conn *sc = c->user;
     lwg_server *srv = sc->server;
 
-    for (unsigned i = 0; i < LWG_MAX_SERVER_CALLS; i++) {
-        lwg_call *call = &srv->calls[i];
-        if (call->state != LWG_CALL_IDLE)
-            continue;
-        lwg_call_reset(call, 1, sc, c);
-        if (i >= srv->calls_hwm)
-            srv->calls_hwm = i + 1; /* the pool loops stop here */
-        call->max_recv = srv->max_recv_message;
-        call->max_send = srv->max_send_message;
-        call->stream = st;
-        call->state = LWG_CALL_ACTIVE;
-        st->user = call;
-        return 0;
-    }
-    return LWG_ENOMEM; /* REFUSED_STREAM: clients retry */
+    unsigned i;
+    lwg_call *call;
+
+    if (srv->calls_free == 0)
+        return LWG_ENOMEM; /* REFUSED_STREAM: clients retry */
+    i = srv->free_calls[--srv->calls_free];
+    call = &srv->calls[i];
+    LWG_ASSERT(call->state == LWG_CALL_IDLE);
+    lwg_call_reset(call, 1, sc, c);
+    if (i >= srv->calls_hwm)
+        srv->calls_hwm = i + 1; /* the pool loops stop here */
+    call->max_recv = srv->max_recv_message;
+    call->max_send = srv->max_send_message;
+    call->stream = st;
+    call->state = LWG_CALL_ACTIVE;
+    st->user = call;
+    return 0;
+}
+
+void lwg_server_call_release(lwg_call *call)
+{
+    lwg_server *srv = ((lwg_server_conn *)call->owner)->server;
+
+    call->state = LWG_CALL_IDLE;
+    LWG_ASSERT(srv->calls_free < LWG_MAX_SERVER_CALLS);
+    srv->free_calls[srv->calls_free++] = (uint16_t)(call - srv->calls);
 }
 
 static int on_header(lwg_h2_conn *c, lwg_h2_stream *st, unsigned kind, const lwg_h2_nv *nv)

@@ -90,6 +90,9 @@ struct lwg_server {
     uint32_t max_send_message;      /* per call, <= LWG_MAX_SEND_MESSAGE */
     uint8_t shutting_down;
     unsigned calls_hwm;             /* call slots ever used: loops stop here */
+    unsigned calls_free;            /* entries in free_calls               */
+    uint16_t free_calls[LWG_MAX_SERVER_CALLS]; /* idle slots, a stack: the */
+                                    /* slot freed last is taken first      */
     lwg_server_conn conns[LWG_MAX_CONNECTIONS];
     lwg_call calls[LWG_MAX_SERVER_CALLS];
     void *user;

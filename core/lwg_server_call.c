@@ -279,5 +279,5 @@ void lwg_server_call_complete(lwg_call *call)
     call->state = LWG_CALL_DONE;
     if (call->started && call->handler && call->handler->on_done)
         call->handler->on_done(call);
-    call->state = LWG_CALL_IDLE; /* back to the pool */
+    lwg_server_call_release(call); /* back to the pool */
 }
