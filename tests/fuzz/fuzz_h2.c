@@ -120,20 +120,24 @@ static void consume_all(lwg_h2_conn *c, lwg_h2_stream *st)
     }
 }
 
+/* The flags exercise the encoder's table (INDEX) and memos (MEMO) with
+ * the peer's table size and our tx room both moving under them. */
+#define IM(id) (LWG_HPACK_INDEX | LWG_HPACK_MEMO(id))
 static const lwg_h2_nv response_nv[] = {
-    { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, 0 },
-    { (const uint8_t *)"content-type", (const uint8_t *)"application/grpc", 12, 16, 0 },
+    { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, IM(1) },
+    { (const uint8_t *)"content-type", (const uint8_t *)"application/grpc", 12, 16, IM(1) },
 };
 static const lwg_h2_nv trailer_nv[] = {
-    { (const uint8_t *)"grpc-status", (const uint8_t *)"0", 11, 1, 0 },
+    { (const uint8_t *)"grpc-status", (const uint8_t *)"0", 11, 1, IM(2) },
     { (const uint8_t *)"grpc-message", (const uint8_t *)"ok", 12, 2, LWG_HPACK_NEVER_INDEX },
 };
 static const lwg_h2_nv request_nv[] = {
-    { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, 0 },
-    { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, 0 },
-    { (const uint8_t *)":path", (const uint8_t *)"/pkg.Svc/Method", 5, 15, 0 },
-    { (const uint8_t *)":authority", (const uint8_t *)"fuzz", 10, 4, 0 },
-    { (const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8, LWG_HPACK_NO_HUFFMAN },
+    { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, LWG_HPACK_MEMO(1) },
+    { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, LWG_HPACK_MEMO(1) },
+    { (const uint8_t *)":path", (const uint8_t *)"/pkg.Svc/Method", 5, 15, IM(2) },
+    { (const uint8_t *)":authority", (const uint8_t *)"fuzz", 10, 4, LWG_HPACK_INDEX },
+    { (const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8, LWG_HPACK_NO_HUFFMAN |
+                                                               LWG_HPACK_INDEX },
 };
 
 /* Send what the stream still has: response headers first (server), then
