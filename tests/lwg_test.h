@@ -27,6 +27,17 @@ int lwg_test_summary(void);
 /** Hex dump a buffer to stderr (for failure diagnostics). */
 void lwg_test_hexdump(const char *label, const uint8_t *p, size_t n);
 
+/** xorshift32: reproducible pseudo-random numbers for a test (*s != 0). */
+static inline uint32_t lwg_test_xorshift32(uint32_t *s)
+{
+    uint32_t x = *s;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *s = x;
+}
+
 #define RUN(fn) lwg_test_run(#fn, fn)
 
 #define CHECK(cond) \

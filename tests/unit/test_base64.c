@@ -107,15 +107,6 @@ static void test_alphabet(void)
     }
 }
 
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
 static void test_roundtrip(void)
 {
     uint8_t in[256], back[256];
@@ -136,10 +127,10 @@ static void test_roundtrip(void)
         CHECK_MEM(back, in, n);
     }
     for (int iter = 0; iter < 3000; iter++) {
-        size_t n = xorshift32(&seed) % 100;
+        size_t n = lwg_test_xorshift32(&seed) % 100;
         int elen;
         for (size_t i = 0; i < n; i++)
-            in[i] = (uint8_t)xorshift32(&seed);
+            in[i] = (uint8_t)lwg_test_xorshift32(&seed);
         elen = lwg_base64_encode(in, n, enc, sizeof enc);
         CHECK_EQ(lwg_base64_decode((const uint8_t *)enc, (size_t)elen, back, n), (int)n);
         CHECK_MEM(back, in, n);

@@ -46,13 +46,7 @@ typedef struct rng {
 
 static uint32_t rnd(rng *r)
 {
-    uint32_t x = r->s;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    r->s = x;
-    return x;
+    return lwg_test_xorshift32(&r->s);
 }
 
 static uint32_t rnd_below(rng *r, uint32_t n)

@@ -212,21 +212,6 @@ static void test_given_up_block_changes_nothing(void)
 /* Randomized: the pool mixes small constants, values that vary, entries
  * larger than the table, and the empty string; the peer's setting moves;
  * some blocks are given up. */
-typedef struct rng {
-    uint32_t s;
-} rng;
-
-static uint32_t rnd(rng *r)
-{
-    uint32_t x = r->s;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    r->s = x;
-    return x;
-}
-
 static void test_random_blocks_mirror(void)
 {
     static char big[700], mid[200];
@@ -235,7 +220,7 @@ static void test_random_blocks_mirror(void)
     };
     static const uint32_t sizes[] = { 0, 40, 64, 100, 256, 512, 1000, 4096, 8192 };
     char vals[8][16];
-    rng r = { 0x2545f491u };
+    uint32_t r = 0x2545f491u;
     uint8_t buf[4096];
     unsigned blocks = 0, given_up = 0;
 
@@ -244,16 +229,16 @@ static void test_random_blocks_mirror(void)
     fresh();
     for (int round = 0; round < 4000 && !lwg_test_case_failed; round++) {
         fld f[6];
-        size_t n = 1 + rnd(&r) % 6, len;
+        size_t n = 1 + lwg_test_xorshift32(&r) % 6, len;
 
-        if (rnd(&r) % 8 == 0) {
-            uint32_t v = sizes[rnd(&r) % (sizeof sizes / sizeof sizes[0])];
+        if (lwg_test_xorshift32(&r) % 8 == 0) {
+            uint32_t v = sizes[lwg_test_xorshift32(&r) % (sizeof sizes / sizeof sizes[0])];
 
             lwg_hpack_enc_set_peer_max(&enc, v);
             lwg_hpack_dec_set_settings_max(&dec, v);
         }
         for (size_t i = 0; i < n; i++) {
-            uint32_t pick = rnd(&r);
+            uint32_t pick = lwg_test_xorshift32(&r);
 
             f[i].name = names[pick % 8];
             if (f[i].name[0] == '\0')
@@ -272,7 +257,7 @@ static void test_random_blocks_mirror(void)
             if ((pick >> 16) % 5 == 0)
                 f[i].flags |= LWG_HPACK_NO_HUFFMAN;
         }
-        if (rnd(&r) % 10 == 0) {
+        if (lwg_test_xorshift32(&r) % 10 == 0) {
             /* given up: may not insert, thrown away */
             uint8_t *p = buf;
 

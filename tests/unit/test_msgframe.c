@@ -32,15 +32,6 @@ typedef struct run_result {
 
 static run_result result_a, result_b; /* large: keep them off the stack */
 
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
 /* Payload byte j of message i: recognisable, differs per message. */
 static uint8_t payload_byte(size_t i, size_t j)
 {
@@ -82,7 +73,7 @@ static size_t next_chunk(chunker *ch, size_t off, size_t remaining)
         c = 1;
         break;
     case 2:
-        c = 1 + xorshift32(&ch->seed) % ch->max_chunk;
+        c = 1 + lwg_test_xorshift32(&ch->seed) % ch->max_chunk;
         break;
     case 3:
         for (size_t i = 0; i < ch->ncuts; i++)

@@ -151,15 +151,6 @@ static void test_decode_in_place(void)
     CHECK_MEM(buf, "xA%zz%B%", 8);
 }
 
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
 static void test_roundtrip_random(void)
 {
     uint32_t seed = 0xdecafbadu;
@@ -167,10 +158,10 @@ static void test_roundtrip_random(void)
     char enc[3 * 64];
 
     for (int iter = 0; iter < 5000; iter++) {
-        size_t n = xorshift32(&seed) % (sizeof in + 1);
+        size_t n = lwg_test_xorshift32(&seed) % (sizeof in + 1);
         int elen, dlen;
         for (size_t i = 0; i < n; i++)
-            in[i] = (uint8_t)xorshift32(&seed);
+            in[i] = (uint8_t)lwg_test_xorshift32(&seed);
         elen = lwg_pct_encode(in, n, enc, sizeof enc);
         CHECK(elen >= (int)n && elen <= 3 * (int)n);
         /* The encoding is pure Percent-Encoded ASCII. */

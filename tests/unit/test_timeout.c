@@ -71,15 +71,6 @@ static void test_encode_bounds(void)
     CHECK_EQ(lwg_timeout_encode(4294967295u, out, 7), LWG_ENOMEM);
 }
 
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
 /* parse(encode(ms)) is never shorter than ms, less than a second longer,
  * exact when ms fits 8 digits, and the value has 1..8 digits. */
 static void check_roundtrip(uint32_t ms)
@@ -115,7 +106,7 @@ static void test_encode_roundtrip(void)
     for (uint32_t ms = 0xffffffffu - 3000u; ms != 0; ms++)
         check_roundtrip(ms);
     for (int i = 0; i < 100000; i++)
-        check_roundtrip(xorshift32(&seed));
+        check_roundtrip(lwg_test_xorshift32(&seed));
     for (int shift = 0; shift < 32; shift++) {
         check_roundtrip(1u << shift);
         check_roundtrip((1u << shift) - 1u);
