@@ -159,8 +159,7 @@ static const uint32_t name_bad[8] = {
     0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu,
 };
 
-int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
-                        const uint8_t *value, size_t value_len)
+static int name_syntax_ok(const uint8_t *name, size_t name_len)
 {
     uint32_t bad = 0;
     size_t i = (name_len > 0 && name[0] == ':') ? 1 : 0;
@@ -169,7 +168,14 @@ int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
         return 0;
     for (; i < name_len; i++)
         bad |= (name_bad[name[i] >> 5] >> (name[i] & 31u)) & 1u;
-    for (i = 0; i < value_len; i++) {
+    return bad == 0;
+}
+
+static int value_syntax_ok(const uint8_t *value, size_t value_len)
+{
+    uint32_t bad = 0;
+
+    for (size_t i = 0; i < value_len; i++) {
         /* NUL, LF and CR are all below 14 */
         uint8_t ch = value[i];
         bad |= ch < 14u && ((0x2401u >> ch) & 1u);
@@ -179,6 +185,12 @@ int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
         bad |= a == ' ' || a == '\t' || b == ' ' || b == '\t';
     }
     return bad == 0;
+}
+
+int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
+                        const uint8_t *value, size_t value_len)
+{
+    return name_syntax_ok(name, name_len) && value_syntax_ok(value, value_len);
 }
 
 static int slot_syntax_ok(const lwg_hpack_dec *d, size_t slot)
@@ -532,13 +544,10 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     if (r != LWG_OK)
         return r;
     out->never_indexed = (uint8_t)never;
-    /* An indexed name that is well-formed needs only its value checked. */
-    if (index != 0 && out->syntax_ok)
-        out->syntax_ok = (uint8_t)lwg_hpack_syntax_ok((const uint8_t *)"x", 1, out->value,
-                                                      out->value_len);
-    else
-        out->syntax_ok = (uint8_t)lwg_hpack_syntax_ok(out->name, out->name_len, out->value,
-                                                      out->value_len);
+    /* An indexed name from a well-formed entry needs no second look. */
+    if (index == 0 || !out->syntax_ok)
+        out->syntax_ok = (uint8_t)name_syntax_ok(out->name, out->name_len);
+    out->syntax_ok = (uint8_t)(out->syntax_ok && value_syntax_ok(out->value, out->value_len));
     if (incremental)
         table_insert(d, out->name, out->name_len, out->value, out->value_len,
                      out->syntax_ok);
