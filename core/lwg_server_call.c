@@ -168,15 +168,14 @@ int lwg_server_call_send_trailers(lwg_call *call)
             return r;
         n = (size_t)r;
     }
-    r = (int)lwg_status_format(call->status_code, code, sizeof code);
-    /* OK is the status of almost every call: worth a table entry */
-    nv[n] = call->status_code == LWG_STATUS_OK ? (lwg_h2_nv)LWG_NV_MEMO("grpc-status", "0", 2)
-                                               : (lwg_h2_nv)LWG_NV("grpc-status", "");
-    if (call->status_code != LWG_STATUS_OK) {
+    if (call->status_code == LWG_STATUS_OK) {
+        /* the status of almost every call: a table entry and a memo */
+        nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-status", "0", 2);
+    } else {
+        nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
         nv[n].value = (const uint8_t *)code;
-        nv[n].value_len = (uint32_t)r;
+        nv[n++].value_len = (uint32_t)lwg_status_format(call->status_code, code, sizeof code);
     }
-    n++;
     if (call->status_msg_len) {
         r = lwg_pct_encode((const uint8_t *)call->status_msg, call->status_msg_len,
                            (char *)scratch + used, sizeof scratch - used);
