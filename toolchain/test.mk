@@ -45,6 +45,17 @@ $(TEST_BUILD)/bin/%_driver: $(TEST_BUILD)/obj/tests/peer/%_driver.o $(TEST_RT_OB
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(TEST_LDFLAGS) $^ $(TEST_LIBS) -o $@
 
+# test_hpack_enc_off: the encoder's table off changes lwg_hpack_enc's
+# layout, so the HPACK sources are compiled into it with the same setting
+# instead of linking the runtime objects.
+ENC_OFF_SRCS := tests/unit/test_hpack_enc_off.c transport/lwg_hpack.c transport/lwg_hpack_enc.c \
+                transport/lwg_hpack_tables.c transport/lwg_huffman.c tests/lwg_test.c \
+                $(wildcard tests/fake/*.c)
+$(TEST_BUILD)/bin/test_hpack_enc_off: $(ENC_OFF_SRCS) tests/unit/test_hpack_enc.c \
+                                      transport/lwg_hpack.h port/lwg_opt.h
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $(TEST_CFLAGS) -DLWG_HPACK_ENC_TABLE_SIZE=0 $(ENC_OFF_SRCS) $(TEST_LDFLAGS) -o $@
+
 .SECONDARY:
 .PHONY: unit-bins peer-bins
 unit-bins: $(UNIT_BINS)

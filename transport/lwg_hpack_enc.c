@@ -29,14 +29,14 @@ static int bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
 
 /* ---- the dynamic table ------------------------------------------------ */
 
+#if LWG_HPACK_ENC_TABLE_SIZE > 0
+
 /* Entries came or went: every memo is stale (their indices moved). */
 static void table_changed(lwg_hpack_enc *e)
 {
     if (++e->changes == 0)      /* wrapped: old memos could look current */
         memset(e->memo, 0, sizeof e->memo);
 }
-
-#if LWG_HPACK_ENC_TABLE_SIZE > 0
 
 static uint16_t slot_add(size_t slot, size_t n)
 {
