@@ -480,31 +480,51 @@ int lwg_is_grpc_content_type(const uint8_t *v, size_t n)
 
 int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
 {
-    if (lwg_nv_name_is(nv, "content-type")) {
+    switch (nv->name_id) {
+    case LWG_HNAME_CONTENT_TYPE:
         if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
             call->bad_content_type = 1;
         return 1;
-    }
-    if (lwg_nv_name_is(nv, "grpc-encoding")) {
+    case LWG_HNAME_GRPC_ENCODING:
         /* identity is all we speak: anything else makes a compressed
          * message UNIMPLEMENTED (lwg_call.c deliver_messages) */
         if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
             call->encoding_unknown = 1;
         return 1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 int lwg_nv_is_protocol(const lwg_h2_nv *nv)
 {
     size_t n = nv->name_len;
 
+    switch (nv->name_id) {
+    case LWG_HNAME_OTHER:
+        break;
+    case LWG_HNAME_AUTHORITY: case LWG_HNAME_METHOD: case LWG_HNAME_PATH:
+    case LWG_HNAME_SCHEME: case LWG_HNAME_STATUS: case LWG_HNAME_TE:
+    case LWG_HNAME_GRPC_TIMEOUT: case LWG_HNAME_GRPC_ENCODING:
+    case LWG_HNAME_GRPC_ACCEPT_ENCODING: case LWG_HNAME_GRPC_STATUS:
+    case LWG_HNAME_GRPC_MESSAGE:
+        return 1;
+    default:
+        return 0;
+    }
     if (n > 0 && nv->name[0] == ':')
         return 1;
-    if (n == 2)
-        return memcmp(nv->name, "te", 2) == 0;
     return n > 5 && memcmp(nv->name, "grpc-", 5) == 0 &&
            !(n > 9 && memcmp(nv->name + n - 4, "-bin", 4) == 0);
+}
+
+int lwg_call_md_add(lwg_metadata *md, const lwg_h2_nv *nv)
+{
+    unsigned known = ((nv->cls & LWG_HPACK_CLS_PLAIN_NAME) ? LWG_MD_KNOWN_NAME_OK : 0u) |
+                     ((nv->cls & LWG_HPACK_CLS_PRINTABLE) ? LWG_MD_KNOWN_VALUE_OK : 0u);
+
+    return lwg_metadata_add_wire_known(md, (const char *)nv->name, nv->name_len, nv->value,
+                                       nv->value_len, known);
 }
 
 int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,

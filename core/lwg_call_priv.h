@@ -78,8 +78,14 @@ int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
 
 /** Non-zero for fields that are protocol, not application metadata:
  *  pseudo-headers, te, and the reserved grpc-* names (except -bin ones
- *  such as grpc-status-details-bin, which applications read). */
+ *  such as grpc-status-details-bin, which applications read).  Incoming
+ *  fields are told apart by nv->name_id; a field whose name_id is 0 is
+ *  looked at byte by byte. */
 int lwg_nv_is_protocol(const lwg_h2_nv *nv);
+
+/** Add a received field to `md` (lwg_metadata_add_wire()), skipping the
+ *  byte checks the HPACK decoder's classes (nv->cls) vouch for. */
+int lwg_call_md_add(lwg_metadata *md, const lwg_h2_nv *nv);
 
 /** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
 int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
@@ -93,7 +99,7 @@ int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
  *  that repeats on the connection (the same name and value call after
  *  call), kept in the HPACK encoder's table and sent as one byte. */
 #define LWG_NV_FLAGS(n, v, f) \
-    { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, (f) }
+    { (const uint8_t *)(n), (const uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, (f), 0, 0 }
 #define LWG_NV(n, v)         LWG_NV_FLAGS(n, v, 0)
 #define LWG_NV_INDEXED(n, v) LWG_NV_FLAGS(n, v, LWG_HPACK_INDEX)
 /** Indexed, and part of a run the engine keeps encoded in memo `id`

@@ -89,41 +89,40 @@ int lwg_client_call_send_headers(lwg_call *call)
 
 int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
 {
+    size_t in;
+    int code, r;
+
     if (kind == LWG_H2_HDR_INFO)
         return 0;
-    if (lwg_nv_name_is(nv, ":status")) {
+    switch (nv->name_id) {
+    case LWG_HNAME_STATUS: /* three digits: checked by the engine */
         call->http_status = (uint16_t)((nv->value[0] - '0') * 100 + (nv->value[1] - '0') * 10 +
                                        (nv->value[2] - '0'));
         return 0;
-    }
-    if (lwg_call_header_common(call, nv))
-        return 0;
-    if (lwg_nv_name_is(nv, "grpc-status")) {
-        int code;
+    case LWG_HNAME_GRPC_STATUS:
         if (lwg_status_parse(nv->value, nv->value_len, &code) != LWG_OK)
             code = LWG_STATUS_UNKNOWN;
         call->grpc_status_value = code;
         call->grpc_status_seen = 1;
         return 0;
-    }
-    if (lwg_nv_name_is(nv, "grpc-message")) {
+    case LWG_HNAME_GRPC_MESSAGE:
         /* decode what fits: the first LWG_MAX_STATUS_MESSAGE input bytes
          * never decode to more than that */
-        size_t in = nv->value_len < LWG_MAX_STATUS_MESSAGE ? nv->value_len : LWG_MAX_STATUS_MESSAGE;
-        int r = lwg_pct_decode(nv->value, in, (uint8_t *)call->status_msg,
-                               LWG_MAX_STATUS_MESSAGE);
+        in = nv->value_len < LWG_MAX_STATUS_MESSAGE ? nv->value_len : LWG_MAX_STATUS_MESSAGE;
+        r = lwg_pct_decode(nv->value, in, (uint8_t *)call->status_msg, LWG_MAX_STATUS_MESSAGE);
         if (r < 0)
             r = 0;
         call->status_msg[r] = '\0';
         call->status_msg_len = (uint16_t)r;
         return 0;
+    default:
+        break;
     }
-    if (lwg_nv_is_protocol(nv))
+    if (lwg_call_header_common(call, nv) || lwg_nv_is_protocol(nv))
         return 0;
     /* everything else is metadata for the application */
     /* full storage fails the call; a malformed entry is dropped */
-    if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,
-                              nv->value_len) == LWG_ENOMEM) {
+    if (lwg_call_md_add(&call->md_in, nv) == LWG_ENOMEM) {
         lwg_call_abort(call, LWG_STATUS_RESOURCE_EXHAUSTED, "response metadata too large",
                        LWG_H2_CANCEL);
     }

@@ -134,14 +134,15 @@ static lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
     return e;
 }
 
-int lwg_metadata_add_raw(lwg_metadata *md, const char *name, size_t nlen,
-                         const void *value, size_t vlen)
+/* lwg_metadata_add_raw() without the checks `known` vouches for */
+static int add_known(lwg_metadata *md, const char *name, size_t nlen,
+                     const void *value, size_t vlen, unsigned known)
 {
     lwg_metadata_entry *e;
 
-    if (!lwg_metadata_name_valid(name, nlen))
+    if (!(known & LWG_MD_KNOWN_NAME_OK) && !lwg_metadata_name_valid(name, nlen))
         return LWG_EINVAL;
-    if (!lwg_metadata_is_bin(name, nlen) &&
+    if (!(known & LWG_MD_KNOWN_VALUE_OK) && !lwg_metadata_is_bin(name, nlen) &&
         !lwg_metadata_value_valid((const uint8_t *)value, vlen))
         return LWG_EINVAL;
     e = reserve(md, name, nlen, vlen);
@@ -150,6 +151,12 @@ int lwg_metadata_add_raw(lwg_metadata *md, const char *name, size_t nlen,
     if (vlen > 0)
         memcpy(md->arena + e->off + e->name_len, value, vlen);
     return LWG_OK;
+}
+
+int lwg_metadata_add_raw(lwg_metadata *md, const char *name, size_t nlen,
+                         const void *value, size_t vlen)
+{
+    return add_known(md, name, nlen, value, vlen, 0);
 }
 
 int lwg_metadata_add(lwg_metadata *md, const char *name, size_t nlen,
@@ -190,15 +197,15 @@ static int add_bin_part(lwg_metadata *md, const char *name, size_t nlen,
     return LWG_OK;
 }
 
-int lwg_metadata_add_wire(lwg_metadata *md, const char *name, size_t nlen,
-                          const uint8_t *wire, size_t wlen)
+int lwg_metadata_add_wire_known(lwg_metadata *md, const char *name, size_t nlen,
+                                const uint8_t *wire, size_t wlen, unsigned known)
 {
     uint16_t count0 = md->count, used0 = md->used;
     size_t start = 0, i;
 
     if (!lwg_metadata_is_bin(name, nlen))
-        return lwg_metadata_add_raw(md, name, nlen, wire, wlen);
-    if (!lwg_metadata_name_valid(name, nlen))
+        return add_known(md, name, nlen, wire, wlen, known);
+    if (!(known & LWG_MD_KNOWN_NAME_OK) && !lwg_metadata_name_valid(name, nlen))
         return LWG_EINVAL;
     if (wlen == 0)
         wire = (const uint8_t *)""; /* never offset a NULL pointer */
@@ -215,6 +222,12 @@ int lwg_metadata_add_wire(lwg_metadata *md, const char *name, size_t nlen,
         start = i + 1;
     }
     return LWG_OK;
+}
+
+int lwg_metadata_add_wire(lwg_metadata *md, const char *name, size_t nlen,
+                          const uint8_t *wire, size_t wlen)
+{
+    return lwg_metadata_add_wire_known(md, name, nlen, wire, wlen, 0);
 }
 
 int lwg_metadata_at(const lwg_metadata *md, size_t i, lwg_metadata_view *v)

@@ -165,6 +165,16 @@ int lwg_metadata_add_raw(lwg_metadata *md, const char *name, size_t nlen,
 int lwg_metadata_add_wire(lwg_metadata *md, const char *name, size_t nlen,
                           const uint8_t *wire, size_t wlen);
 
+/** What the caller already knows of a field (the HPACK decoder works it
+ *  out once per table entry): lwg_metadata_add_wire_known() skips those
+ *  checks. */
+#define LWG_MD_KNOWN_NAME_OK  1u   /* lwg_metadata_name_valid() holds      */
+#define LWG_MD_KNOWN_VALUE_OK 2u   /* lwg_metadata_value_valid() holds     */
+
+/** lwg_metadata_add_wire() without the checks `known` vouches for. */
+int lwg_metadata_add_wire_known(lwg_metadata *md, const char *name, size_t nlen,
+                                const uint8_t *wire, size_t wlen, unsigned known);
+
 /** View entry `i` (0 <= i < count, in the order added).  Returns LWG_OK
  *  and fills *v, or LWG_EINVAL when i is out of range (*v untouched). */
 int lwg_metadata_at(const lwg_metadata *md, size_t i, lwg_metadata_view *v);

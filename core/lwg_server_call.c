@@ -14,23 +14,20 @@
 int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
 {
     lwg_server_conn *sc = call->owner;
+    uint64_t ms;
 
     if (kind != LWG_H2_HDR_INITIAL)
         return 0; /* gRPC clients send no trailers */
-    if (lwg_nv_name_is(nv, ":path")) {
+    switch (nv->name_id) {
+    case LWG_HNAME_PATH:
         call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
         call->method = call->handler ? call->handler->method : NULL;
         return 0;
-    }
-    if (lwg_nv_name_is(nv, ":method")) {
+    case LWG_HNAME_METHOD:
         if (!(nv->value_len == 4 && memcmp(nv->value, "POST", 4) == 0))
             call->method_bad = 1;
         return 0;
-    }
-    if (lwg_call_header_common(call, nv))
-        return 0;
-    if (lwg_nv_name_is(nv, "grpc-timeout")) {
-        uint64_t ms;
+    case LWG_HNAME_GRPC_TIMEOUT:
         if (lwg_timeout_parse(nv->value, nv->value_len, &ms) == LWG_OK) {
             if (ms > 0x7ffffffeu)
                 ms = 0x7ffffffeu; /* beyond the clock's range: 24 days */
@@ -38,12 +35,13 @@ int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
             call->deadline_ms = sc->now_ms + (uint32_t)ms;
         }
         return 0;
+    default:
+        break;
     }
-    if (lwg_nv_is_protocol(nv))
+    if (lwg_call_header_common(call, nv) || lwg_nv_is_protocol(nv))
         return 0;
     /* full storage fails the call; a malformed entry is dropped */
-    if (lwg_metadata_add_wire(&call->md_in, (const char *)nv->name, nv->name_len, nv->value,
-                              nv->value_len) == LWG_ENOMEM)
+    if (lwg_call_md_add(&call->md_in, nv) == LWG_ENOMEM)
         call->md_overflow = 1;
     return 0;
 }

@@ -49,6 +49,7 @@ $(TEST_BUILD)/bin/%_driver: $(TEST_BUILD)/obj/tests/peer/%_driver.o $(TEST_RT_OB
 # layout, so the HPACK sources are compiled into it with the same setting
 # instead of linking the runtime objects.
 ENC_OFF_SRCS := tests/unit/test_hpack_enc_off.c transport/lwg_hpack.c transport/lwg_hpack_enc.c \
+                transport/lwg_hpack_names.c \
                 transport/lwg_hpack_tables.c transport/lwg_huffman.c tests/lwg_test.c \
                 $(wildcard tests/fake/*.c)
 $(TEST_BUILD)/bin/test_hpack_enc_off: $(ENC_OFF_SRCS) tests/unit/test_hpack_enc.c \

@@ -158,6 +158,8 @@ typedef struct lwg_h2_nv {
     uint32_t value_len;
     unsigned flags;         /* LWG_HPACK_NEVER_INDEX, LWG_HPACK_NO_HUFFMAN, */
                             /* LWG_HPACK_INDEX, LWG_HPACK_MEMO(id)         */
+    uint8_t  name_id;       /* coming in: LWG_HNAME_* of the name          */
+    uint8_t  cls;           /* coming in: LWG_HPACK_CLS_* of the field     */
 } lwg_h2_nv;
 
 /** Which header block a field or on_headers_end belongs to. */

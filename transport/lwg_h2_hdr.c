@@ -29,21 +29,17 @@ static int value_is(const lwg_hpack_field *f, const char *s)
     return f->value_len == n && memcmp(f->value, s, n) == 0;
 }
 
-/* name equals the n-byte constant s (n from sizeof, so the compare of a
- * short constant is inlined) */
-#define NAME_IS(f, s) ((f)->name_len == sizeof(s) - 1 && \
-                       memcmp((f)->name, (s), sizeof(s) - 1) == 0)
-
-static int pseudo_bit(const lwg_hpack_field *f, int is_server)
+/* The pseudo-header bit of a name a server or a client may receive. */
+static int pseudo_bit(unsigned name_id, int is_server)
 {
     if (!is_server)
-        return NAME_IS(f, ":status") ? PH_STATUS : 0;
-    switch (f->name_len) {
-    case 5:  return NAME_IS(f, ":path") ? PH_PATH : 0;
-    case 7:  return NAME_IS(f, ":method") ? PH_METHOD
-                  : NAME_IS(f, ":scheme") ? PH_SCHEME : 0;
-    case 10: return NAME_IS(f, ":authority") ? PH_AUTHORITY : 0;
-    default: return 0;
+        return name_id == LWG_HNAME_STATUS ? PH_STATUS : 0;
+    switch (name_id) {
+    case LWG_HNAME_PATH:      return PH_PATH;
+    case LWG_HNAME_METHOD:    return PH_METHOD;
+    case LWG_HNAME_SCHEME:    return PH_SCHEME;
+    case LWG_HNAME_AUTHORITY: return PH_AUTHORITY;
+    default:                  return 0;
     }
 }
 
@@ -51,13 +47,17 @@ static int pseudo_bit(const lwg_hpack_field *f, int is_server)
  * only say "trailers". */
 static int connection_specific(const lwg_hpack_field *f)
 {
-    switch (f->name_len) {
-    case 2:  return NAME_IS(f, "te") && !value_is(f, "trailers");
-    case 7:  return NAME_IS(f, "upgrade");
-    case 10: return NAME_IS(f, "connection") || NAME_IS(f, "keep-alive");
-    case 16: return NAME_IS(f, "proxy-connection");
-    case 17: return NAME_IS(f, "transfer-encoding");
-    default: return 0;
+    switch (f->name_id) {
+    case LWG_HNAME_TE:
+        return !value_is(f, "trailers");
+    case LWG_HNAME_CONNECTION:
+    case LWG_HNAME_KEEP_ALIVE:
+    case LWG_HNAME_PROXY_CONNECTION:
+    case LWG_HNAME_TRANSFER_ENCODING:
+    case LWG_HNAME_UPGRADE:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -66,8 +66,8 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
     if (!f->syntax_ok)      /* §8.2.1, worked out by the HPACK decoder */
         return 0;
-    if (f->name[0] == ':') {
-        int bit = pseudo_bit(f, c->is_server);
+    if (f->name[0] == ':') { /* a well-formed name is not empty */
+        int bit = pseudo_bit(f->name_id, c->is_server);
         if (bit == 0 || c->hb_seen_regular || (c->hb_pseudo & bit) ||
             c->hb_kind == LWG_H2_HDR_TRAILERS)
             return 0;
@@ -88,7 +88,7 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
         return 1;
     }
     c->hb_seen_regular = 1;
-    return !connection_specific(f);
+    return f->name_id == LWG_HNAME_OTHER || !connection_specific(f);
 }
 
 /* Hand one decoded field up (if the block is still being delivered). */
@@ -124,6 +124,8 @@ static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
     nv.value = f->value;
     nv.value_len = (uint32_t)f->value_len;
     nv.flags = f->never_indexed ? LWG_HPACK_NEVER_INDEX : 0;
+    nv.name_id = f->name_id;
+    nv.cls = f->cls;
     r = c->cb->on_header(c, st, c->hb_kind, &nv);
     if (r < 0) {
         uint32_t code = (-r <= LWG_H2_HTTP_1_1_REQUIRED) ? (uint32_t)-r : LWG_H2_INTERNAL_ERROR;
@@ -198,18 +200,22 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     return 0;
 }
 
-/* Decode every complete representation held in hb_buf. */
-static int decode_available(lwg_h2_conn *c)
+/* Decode every complete representation in in[0..len); returns the bytes
+ * used, or LWG_ECONN. */
+static int decode_fields(lwg_h2_conn *c, const uint8_t *in, size_t len)
 {
     size_t off = 0;
 
-    while (off < c->hb_len) {
+    while (off < len) {
         lwg_hpack_field f;
         size_t used = 0;
-        int r = lwg_hpack_decode_field(&c->hpack_dec, c->hb_buf + off, c->hb_len - off,
-                                       &used, c->field_buf, sizeof c->field_buf, &f);
+        int r = lwg_hpack_decode_field(&c->hpack_dec, in + off, len - off, &used,
+                                       c->field_buf, sizeof c->field_buf, &f);
         if (r == LWG_EAGAIN)
             break;
+        if (used > sizeof c->hb_buf) /* as if gathered in hb_buf: no room */
+            return lwg_h2_conn_fail(c, LWG_ETOOBIG, LWG_H2_ENHANCE_YOUR_CALM,
+                                    "header field too large");
         if (r == LWG_ETOOBIG) {
             /* one field larger than we keep: skipped, table consistent */
             off += used;
@@ -224,15 +230,23 @@ static int decode_available(lwg_h2_conn *c)
         if (c->fatal)
             return LWG_ECONN;
     }
-    if (off > 0) {
-        memmove(c->hb_buf, c->hb_buf + off, c->hb_len - off);
-        c->hb_len -= (uint32_t)off;
-    }
-    return 0;
+    return (int)off;
 }
 
+/* Fragment bytes are decoded where they are; only a representation cut
+ * by the end of a frame (or of what the caller passed) is gathered in
+ * hb_buf until it is whole. */
 int lwg_h2_hb_append(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {
+    int r;
+
+    if (c->hb_len == 0) {
+        r = decode_fields(c, p, n);
+        if (r < 0)
+            return LWG_ECONN;
+        p += r;
+        n -= (size_t)r;
+    }
     while (n > 0) {
         size_t space = sizeof c->hb_buf - c->hb_len;
         size_t take = n < space ? n : space;
@@ -244,8 +258,13 @@ int lwg_h2_hb_append(lwg_h2_conn *c, const uint8_t *p, size_t n)
         c->hb_len += (uint32_t)take;
         p += take;
         n -= take;
-        if (decode_available(c) < 0)
+        r = decode_fields(c, c->hb_buf, c->hb_len);
+        if (r < 0)
             return LWG_ECONN;
+        if (r > 0) {
+            memmove(c->hb_buf, c->hb_buf + r, c->hb_len - (size_t)r);
+            c->hb_len -= (uint32_t)r;
+        }
     }
     return 0;
 }

@@ -147,7 +147,8 @@ static void ring_write(lwg_hpack_dec *d, const uint8_t *src, size_t len)
     d->write_pos = (uint16_t)ring_wrap((size_t)d->write_pos + len);
 }
 
-/* ---- field syntax (RFC 9113 §8.2.1), remembered per slot ------------- */
+/* ---- field classes (RFC 9113 §8.2.1 and LWG_HPACK_CLS_*), remembered
+ * per slot ---------------------------------------------------------- */
 
 /* Bytes that may not appear in a name: controls, space, uppercase, ':',
  * DEL and above; one bit per byte value. */
@@ -159,24 +160,66 @@ static const uint32_t name_bad[8] = {
     0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu,
 };
 
-static int name_syntax_ok(const uint8_t *name, size_t name_len)
-{
-    uint32_t bad = 0;
-    size_t i = (name_len > 0 && name[0] == ':') ? 1 : 0;
+/* Bytes outside 0-9 a-z _ - . (LWG_HPACK_CLS_PLAIN_NAME) */
+static const uint32_t name_unplain[8] = {
+    0xffffffffu,
+    0xfc009fffu,               /* all but '-' '.' '0'-'9'        */
+    0x7fffffffu,               /* all but '_'                    */
+    0xf8000001u,               /* all but 'a'-'z'                */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu,
+};
 
+#define BIT(t, c) (((t)[(c) >> 5] >> ((c) & 31u)) & 1u)
+
+/* LWG_HPACK_CLS_NAME_OK and _PLAIN_NAME of a name */
+static unsigned name_cls(const uint8_t *name, size_t name_len)
+{
+    uint32_t bad = 0, unplain = 0;
+    size_t i = 0;
+
+    if (name_len > 0 && name[0] == ':') {
+        i = 1;
+        unplain = 1;
+    }
     if (name_len == i)
         return 0;
-    for (; i < name_len; i++)
-        bad |= (name_bad[name[i] >> 5] >> (name[i] & 31u)) & 1u;
-    return bad == 0;
+    for (; i < name_len; i++) {
+        bad |= BIT(name_bad, name[i]);
+        unplain |= BIT(name_unplain, name[i]);
+    }
+    return (bad ? 0 : LWG_HPACK_CLS_NAME_OK) | (unplain ? 0 : LWG_HPACK_CLS_PLAIN_NAME);
 }
 
-static int value_syntax_ok(const uint8_t *value, size_t value_len)
+/* Does any of the n bytes at p lie outside 0x20..0x7e?  Four at a time:
+ * a byte x is below 0x20 iff x - 0x20 borrows into its top bit while x's
+ * own top bit is clear; it is above 0x7e iff x + 1 or x has its top bit
+ * set.  A carry or borrow out of one byte only ever follows a byte that
+ * already answers yes, so the answer for the word is exact. */
+static int any_unprintable(const uint8_t *p, size_t n)
+{
+    uint32_t hit = 0;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        uint32_t x;
+
+        memcpy(&x, p + i, 4);
+        hit |= ((x - 0x20202020u) & ~x) | ((x + 0x01010101u) | x);
+    }
+    hit &= 0x80808080u;
+    for (; i < n; i++)
+        hit |= (uint8_t)(p[i] - 0x20u) > 0x5eu;
+    return hit != 0;
+}
+
+/* LWG_HPACK_CLS_SYNTAX_OK (for the value alone) and _PRINTABLE */
+static unsigned value_cls(const uint8_t *value, size_t value_len)
 {
     uint32_t bad = 0;
+    int unprintable = any_unprintable(value, value_len);
 
-    for (size_t i = 0; i < value_len; i++) {
-        /* NUL, LF and CR are all below 14 */
+    /* NUL, LF and CR (all below 14) are unprintable: only then look */
+    for (size_t i = 0; unprintable && i < value_len; i++) {
         uint8_t ch = value[i];
         bad |= ch < 14u && ((0x2401u >> ch) & 1u);
     }
@@ -184,46 +227,55 @@ static int value_syntax_ok(const uint8_t *value, size_t value_len)
         uint8_t a = value[0], b = value[value_len - 1];
         bad |= a == ' ' || a == '\t' || b == ' ' || b == '\t';
     }
-    return bad == 0;
+    return (bad ? 0 : LWG_HPACK_CLS_SYNTAX_OK) | (unprintable ? 0 : LWG_HPACK_CLS_PRINTABLE);
+}
+
+/* A field's classes from those of its name and of its value. */
+static unsigned field_cls(unsigned ncls, unsigned vcls)
+{
+    unsigned ok = (ncls & LWG_HPACK_CLS_NAME_OK) && (vcls & LWG_HPACK_CLS_SYNTAX_OK);
+
+    return (ncls & (LWG_HPACK_CLS_NAME_OK | LWG_HPACK_CLS_PLAIN_NAME)) |
+           (vcls & LWG_HPACK_CLS_PRINTABLE) | (ok ? LWG_HPACK_CLS_SYNTAX_OK : 0);
 }
 
 int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
                         const uint8_t *value, size_t value_len)
 {
-    return name_syntax_ok(name, name_len) && value_syntax_ok(value, value_len);
+    return (field_cls(name_cls(name, name_len), value_cls(value, value_len)) &
+            LWG_HPACK_CLS_SYNTAX_OK) != 0;
 }
 
-static int slot_syntax_ok(const lwg_hpack_dec *d, size_t slot)
+/* Static entries are well-formed and printable; names past the
+ * pseudo-headers (indices 1..14) are plain. */
+#define STATIC_PSEUDO_MAX 14u
+#define STATIC_CLS (LWG_HPACK_CLS_SYNTAX_OK | LWG_HPACK_CLS_NAME_OK | LWG_HPACK_CLS_PRINTABLE)
+
+static unsigned static_cls(size_t index)
 {
-    return !((d->syntax_bad[slot >> 3] >> (slot & 7u)) & 1u);
+    return index > STATIC_PSEUDO_MAX ? STATIC_CLS | LWG_HPACK_CLS_PLAIN_NAME : STATIC_CLS;
 }
 
 /* Add an entry (RFC 7541 §4.4).  name and value must not point into the
  * ring: eviction may overwrite them. */
-static void table_insert(lwg_hpack_dec *d, const uint8_t *name,
-                         size_t name_len, const uint8_t *value,
-                         size_t value_len, int syntax_ok)
+static void table_insert(lwg_hpack_dec *d, const lwg_hpack_field *f)
 {
     lwg_hpack_dyn_entry *e;
-    size_t need = name_len + value_len + ENTRY_OVERHEAD;
-    uint16_t slot;
+    size_t need = f->name_len + f->value_len + ENTRY_OVERHEAD;
 
     if (need > d->max_size) {
         evict_to(d, 0);     /* not an error: the table ends up empty */
         return;
     }
     evict_to(d, d->max_size - (uint32_t)need);
-    slot = slot_add(d->oldest, d->count);
-    if (syntax_ok)
-        d->syntax_bad[slot >> 3] &= (uint8_t)~(1u << (slot & 7u));
-    else
-        d->syntax_bad[slot >> 3] |= (uint8_t)(1u << (slot & 7u));
-    e = &d->entries[slot];
+    e = &d->entries[slot_add(d->oldest, d->count)];
     e->offset = d->write_pos;
-    e->name_len = (uint16_t)name_len;
-    e->value_len = (uint16_t)value_len;
-    ring_write(d, name, name_len);
-    ring_write(d, value, value_len);
+    e->name_len = (uint16_t)f->name_len;
+    e->value_len = (uint16_t)f->value_len;
+    e->name_id = f->name_id;
+    e->cls = f->cls;
+    ring_write(d, f->name, f->name_len);
+    ring_write(d, f->value, f->value_len);
     d->count++;
     d->size += (uint32_t)need;
 }
@@ -270,7 +322,8 @@ static int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
 
         name->name = lwg_hpack_static_blob + se->offset;
         name->name_len = se->name_len;
-        name->syntax_ok = 1;    /* the static table is well-formed */
+        name->name_id = lwg_hpack_static_name[index - 1];
+        name->cls = (uint8_t)static_cls(index);
         if (value != NULL) {
             value->value = name->name + se->name_len;
             value->value_len = se->value_len;
@@ -280,7 +333,8 @@ static int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
         const lwg_hpack_dyn_entry *e = &d->entries[slot];
         int r;
 
-        name->syntax_ok = (uint8_t)slot_syntax_ok(d, slot);
+        name->name_id = e->name_id;
+        name->cls = e->cls;
         if (!copy && (size_t)e->offset + e->name_len + e->value_len <= LWG_HPACK_TABLE_SIZE) {
             /* the usual case: the entry does not wrap, point into it */
             name->name = d->ring + e->offset;
@@ -352,9 +406,12 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
                       size_t scratch_size, lwg_hpack_field *out)
 {
     size_t used = 0;
+    int r;
 
     out->never_indexed = 0;
-    return entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
+    r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
+    out->syntax_ok = r == LWG_OK && (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
+    return r;
 }
 
 /* ======================================================================
@@ -456,13 +513,65 @@ static int skip_field(lwg_hpack_dec *d, int incremental, size_t name_index,
     return LWG_EPROTO;
 }
 
+/* An indexed field (RFC 7541 §6.1) whose index is in[0] & 0x7f or more. */
+static int decode_indexed(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+                          size_t *consumed, uint8_t *scratch, size_t scratch_size,
+                          lwg_hpack_field *out)
+{
+    size_t index = in[0] & 0x7fu, n = 1, used = 0;
+    int r;
+
+    if (index == 0x7fu) {
+        uint32_t v;
+
+        r = lwg_hpack_int_decode(in, in_len, 7, &v, &n);
+        if (r != LWG_OK)
+            return r;
+        index = v;
+    }
+    out->never_indexed = 0;
+    if (index - 1u < LWG_HPACK_STATIC_COUNT) {
+        /* the most common case, with the dynamic one below, in line */
+        const lwg_hpack_static_entry *se = &lwg_hpack_static[index - 1u];
+
+        out->name = lwg_hpack_static_blob + se->offset;
+        out->name_len = se->name_len;
+        out->value = out->name + se->name_len;
+        out->value_len = se->value_len;
+        out->name_id = lwg_hpack_static_name[index - 1u];
+        out->cls = (uint8_t)static_cls(index);
+        r = LWG_OK;
+    } else if (index - 1u - LWG_HPACK_STATIC_COUNT < d->count) {
+        const lwg_hpack_dyn_entry *e =
+            &d->entries[slot_add(d->oldest, (size_t)d->count - (index - LWG_HPACK_STATIC_COUNT))];
+
+        out->name_id = e->name_id;
+        out->cls = e->cls;
+        if ((size_t)e->offset + e->name_len + e->value_len <= LWG_HPACK_TABLE_SIZE) {
+            out->name = d->ring + e->offset;
+            out->name_len = e->name_len;
+            out->value = out->name + e->name_len;
+            out->value_len = e->value_len;
+            r = LWG_OK;
+        } else {
+            r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
+        }
+    } else {
+        return LWG_EPROTO;
+    }
+    out->syntax_ok = (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
+    d->update_allowed = 0;
+    *consumed = n;
+    return r;
+}
+
 int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
                            size_t *consumed, uint8_t *scratch,
                            size_t scratch_size, lwg_hpack_field *out)
 {
     size_t pos, used = 0, n;
     uint32_t index;
-    unsigned prefix_bits;
+    unsigned prefix_bits, ncls;
     int incremental, never, r;
     str_ref name = { NULL, 0, 0 }, value;
 
@@ -490,18 +599,8 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     if (d->max_size > d->settings_max)
         return LWG_EPROTO;
 
-    if (in[0] & REP_INDEXED) {
-        r = lwg_hpack_int_decode(in, in_len, 7, &index, &n);
-        if (r != LWG_OK)
-            return r;
-        r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
-        if (r == LWG_EPROTO)
-            return r;
-        out->never_indexed = 0;
-        d->update_allowed = 0;
-        *consumed = n;
-        return r;
-    }
+    if (in[0] & REP_INDEXED)
+        return decode_indexed(d, in, in_len, consumed, scratch, scratch_size, out);
 
     /* Literal: 01 incremental indexing (6-bit index), 0001 never indexed,
      * 0000 without indexing (4-bit index). */
@@ -544,13 +643,18 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     if (r != LWG_OK)
         return r;
     out->never_indexed = (uint8_t)never;
-    /* An indexed name from a well-formed entry needs no second look. */
-    if (index == 0 || !out->syntax_ok)
-        out->syntax_ok = (uint8_t)name_syntax_ok(out->name, out->name_len);
-    out->syntax_ok = (uint8_t)(out->syntax_ok && value_syntax_ok(out->value, out->value_len));
+    /* An indexed name comes with its classes; a literal one is looked at
+     * here. */
+    if (index == 0) {
+        ncls = name_cls(out->name, out->name_len);
+        out->name_id = (uint8_t)lwg_hpack_name_of(out->name, out->name_len);
+    } else {
+        ncls = out->cls;
+    }
+    out->cls = (uint8_t)field_cls(ncls, value_cls(out->value, out->value_len));
+    out->syntax_ok = (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
     if (incremental)
-        table_insert(d, out->name, out->name_len, out->value, out->value_len,
-                     out->syntax_ok);
+        table_insert(d, out);
     return LWG_OK;
 }
 

@@ -53,6 +53,35 @@
  * Decoder
  * ==================================================================== */
 
+/** Well-known header names: what lwg_hpack_name_of() calls a name.  0 is
+ *  any other name.  The list holds the names RFC 9113 §8 checks (pseudo-
+ *  headers, connection-specific fields) and those gRPC reads. */
+enum {
+    LWG_HNAME_OTHER = 0,
+    LWG_HNAME_AUTHORITY, LWG_HNAME_METHOD, LWG_HNAME_PATH, LWG_HNAME_SCHEME,
+    LWG_HNAME_STATUS,
+    LWG_HNAME_TE, LWG_HNAME_CONNECTION, LWG_HNAME_KEEP_ALIVE,
+    LWG_HNAME_PROXY_CONNECTION, LWG_HNAME_TRANSFER_ENCODING, LWG_HNAME_UPGRADE,
+    LWG_HNAME_HOST, LWG_HNAME_CONTENT_TYPE, LWG_HNAME_CONTENT_LENGTH,
+    LWG_HNAME_USER_AGENT,
+    LWG_HNAME_GRPC_TIMEOUT, LWG_HNAME_GRPC_ENCODING,
+    LWG_HNAME_GRPC_ACCEPT_ENCODING, LWG_HNAME_GRPC_STATUS,
+    LWG_HNAME_GRPC_MESSAGE
+};
+
+/** LWG_HNAME_* of a name (exact bytes, so lowercase only), or 0. */
+unsigned lwg_hpack_name_of(const uint8_t *name, size_t len);
+/** LWG_HNAME_* of static table entry i is lwg_hpack_static_name[i - 1]. */
+extern const uint8_t lwg_hpack_static_name[61];
+
+/** What the decoder found of a field's bytes (lwg_hpack_field.cls): worked
+ *  out once per table entry, not per reference. */
+#define LWG_HPACK_CLS_SYNTAX_OK   0x01u /* RFC 9113 §8.2.1 holds, see     */
+                                        /* lwg_hpack_syntax_ok()          */
+#define LWG_HPACK_CLS_PLAIN_NAME  0x02u /* name only of 0-9 a-z _ - .     */
+#define LWG_HPACK_CLS_PRINTABLE   0x04u /* value only of 0x20..0x7e       */
+#define LWG_HPACK_CLS_NAME_OK     0x08u /* the name alone passes §8.2.1   */
+
 /** A decoded header field.  The views point into the scratch buffer, into
  *  the decoder's dynamic table, or at const static-table data; they are
  *  valid until the next call on the decoder or until the scratch buffer
@@ -61,9 +90,9 @@ typedef struct lwg_hpack_field {
     const uint8_t *name;  size_t name_len;
     const uint8_t *value; size_t value_len;
     uint8_t never_indexed;   /* literal never-indexed representation */
-    uint8_t syntax_ok;       /* RFC 9113 §8.2.1 field syntax holds, see   */
-                             /* lwg_hpack_syntax_ok(); worked out once per */
-                             /* table entry, not per reference             */
+    uint8_t syntax_ok;       /* cls & LWG_HPACK_CLS_SYNTAX_OK, as 0/1  */
+    uint8_t name_id;         /* LWG_HNAME_* of the name                */
+    uint8_t cls;             /* LWG_HPACK_CLS_* bits                   */
 } lwg_hpack_field;
 
 /** RFC 9113 §8.2.1 field syntax: the name is a non-empty lowercase token
@@ -81,6 +110,8 @@ typedef struct lwg_hpack_dyn_entry {
     uint16_t offset;
     uint16_t name_len;
     uint16_t value_len;
+    uint8_t  name_id;         /* decoder: LWG_HNAME_* of the name */
+    uint8_t  cls;             /* decoder: LWG_HPACK_CLS_* bits    */
 } lwg_hpack_dyn_entry;
 
 /** Decoder state, one per connection direction (the peer's encoder).
@@ -90,8 +121,6 @@ typedef struct lwg_hpack_dyn_entry {
 typedef struct lwg_hpack_dec {
     uint8_t  ring[LWG_HPACK_TABLE_SIZE];          /* entry bytes, FIFO     */
     lwg_hpack_dyn_entry entries[LWG_HPACK_DEC_SLOTS]; /* FIFO of entries   */
-    uint8_t  syntax_bad[(LWG_HPACK_DEC_SLOTS + 7) / 8]; /* per slot: entry */
-                            /* fails lwg_hpack_syntax_ok()                 */
     uint32_t size;          /* RFC 7541 §4.1 size: sum of name+value+32    */
     uint32_t max_size;      /* current maximum (last size update)          */
     uint32_t settings_max;  /* bound: our SETTINGS_HEADER_TABLE_SIZE       */

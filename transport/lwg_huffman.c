@@ -67,8 +67,8 @@ int lwg_huff_encode(const uint8_t *in, size_t len, uint8_t *out,
 }
 
 /* Decode into out[0..out_size), or only count and validate (count_only). */
-static int huff_decode(const uint8_t *in, size_t len, uint8_t *out,
-                       size_t out_size, int count_only)
+static inline int huff_decode(const uint8_t *in, size_t len, uint8_t *out,
+                              size_t out_size, int count_only)
 {
     uint64_t acc = 0;    /* input bits not yet decoded: the low `nbits` */
     unsigned nbits = 0;
@@ -79,25 +79,34 @@ static int huff_decode(const uint8_t *in, size_t len, uint8_t *out,
         unsigned row, n;
         size_t sym;
 
-        while (nbits < LWG_HUFF_MAX_BITS && i < len) {
-            acc = (acc << 8) | in[i++];
-            nbits += 8;
+        /* whole input bytes while they fit the register */
+        if (nbits <= 56 && i < len) {
+            size_t k = (64u - nbits) >> 3;
+
+            if (k > len - i)
+                k = len - i;
+            nbits += 8u * (unsigned)k;
+            while (k-- > 0)
+                acc = (acc << 8) | in[i++];
         }
-        /* Codes of up to 8 bits (most text) in one lookup. */
-        if (nbits >= 8) {
+        /* codes of up to 8 bits (most text), one lookup each, for as long
+         * as the register holds 8 bits */
+        while (nbits >= 8) {
             unsigned e = lwg_huff_dec_fast[(uint8_t)(acc >> (nbits - 8))];
 
-            if (e != 0) {
-                if (!count_only) {
-                    if (o >= out_size)
-                        return LWG_ETOOBIG;
-                    out[o] = (uint8_t)e;
-                }
-                o++;
-                nbits -= e >> 8;
-                continue;
+            if (e == 0)
+                break;
+            if (!count_only) {
+                if (o >= out_size)
+                    return LWG_ETOOBIG;
+                out[o] = (uint8_t)e;
             }
+            o++;
+            nbits -= e >> 8;
         }
+        /* a longer code is looked at with all its bits in the register */
+        if (i < len && nbits < LWG_HUFF_MAX_BITS)
+            continue;
         if (nbits == 0)
             break;
         /* The next 32 bits, left-aligned; past the end of the input the

@@ -432,10 +432,10 @@ static void handshake(buf *b, int role)
 static lwg_h2_stream *client_request(tctx *t, int end_stream)
 {
     static const lwg_h2_nv req[] = {
-        { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, 0 },
-        { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, 0 },
-        { (const uint8_t *)":path", (const uint8_t *)"/x", 5, 2, 0 },
-        { (const uint8_t *)":authority", (const uint8_t *)"h", 10, 1, 0 },
+        { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, 0, 0, 0 },
+        { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, 0, 0, 0 },
+        { (const uint8_t *)":path", (const uint8_t *)"/x", 5, 2, 0, 0, 0 },
+        { (const uint8_t *)":authority", (const uint8_t *)"h", 10, 1, 0, 0, 0 },
     };
     lwg_h2_stream *st = lwg_h2_stream_open(t->c, NULL);
 
@@ -1070,10 +1070,10 @@ static uint8_t pair_byte(unsigned idx, size_t i)
 static void srv_pump(lwg_h2_conn *c, pair_stream *s)
 {
     static const lwg_h2_nv resp[] = {
-        { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, 0 },
+        { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, 0, 0, 0 },
     };
     static const lwg_h2_nv trailer[] = {
-        { (const uint8_t *)"x-trailer", (const uint8_t *)"done", 9, 4, 0 },
+        { (const uint8_t *)"x-trailer", (const uint8_t *)"done", 9, 4, 0, 0, 0 },
     };
 
     if (!s->st || s->finished)
@@ -1191,11 +1191,11 @@ static void cli_pump(lwg_h2_conn *c, pair_stream *s)
 static void cli_open_more(lwg_h2_conn *c)
 {
     static const lwg_h2_nv req[] = {
-        { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, 0 },
-        { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, 0 },
-        { (const uint8_t *)":path", (const uint8_t *)"/echo", 5, 5, 0 },
-        { (const uint8_t *)":authority", (const uint8_t *)"pair", 10, 4, 0 },
-        { (const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8, 0 },
+        { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, 0, 0, 0 },
+        { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, 0, 0, 0 },
+        { (const uint8_t *)":path", (const uint8_t *)"/echo", 5, 5, 0, 0, 0 },
+        { (const uint8_t *)":authority", (const uint8_t *)"pair", 10, 4, 0, 0, 0 },
+        { (const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8, 0, 0, 0 },
     };
 
     while (cli_next < PAIR_STREAMS && lwg_h2_can_open(c) == LWG_OK) {
@@ -1467,7 +1467,7 @@ static void test_send_continuation_split(void)
         check_split_block(t, from, maxf, 10);
         /* then trailers end the stream normally */
         static const lwg_h2_nv tr[] = {
-            { (const uint8_t *)"x-t", (const uint8_t *)"1", 3, 1, 0 },
+            { (const uint8_t *)"x-t", (const uint8_t *)"1", 3, 1, 0, 0, 0 },
         };
         CHECK_EQ(lwg_h2_submit_headers(t->c, st, tr, 1, 1), LWG_OK);
         drain(t);
@@ -1664,7 +1664,7 @@ static void test_submit_data_respects_windows_and_frame_size(void)
     CHECK(st != NULL);
     if (!st)
         return;
-    static const lwg_h2_nv resp[] = { { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, 0 } };
+    static const lwg_h2_nv resp[] = { { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, 0, 0, 0 } };
     CHECK_EQ(lwg_h2_submit_headers(t->c, st, resp, 1, 0), LWG_OK);
     size_t from = t->out_len;
     /* stream window 30000 < connection window 65535 */

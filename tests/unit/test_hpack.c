@@ -1579,6 +1579,121 @@ static void test_field_syntax(void)
     }
 }
 
+/* ---------------------------------------------------------------------
+ * name ids and byte classes (LWG_HNAME_*, LWG_HPACK_CLS_*), remembered
+ * per table entry like the syntax
+ * ------------------------------------------------------------------- */
+
+static void test_name_ids(void)
+{
+    static const struct { const char *name; unsigned id; } known[] = {
+        { ":authority", LWG_HNAME_AUTHORITY }, { ":method", LWG_HNAME_METHOD },
+        { ":path", LWG_HNAME_PATH }, { ":scheme", LWG_HNAME_SCHEME },
+        { ":status", LWG_HNAME_STATUS }, { "te", LWG_HNAME_TE },
+        { "connection", LWG_HNAME_CONNECTION }, { "keep-alive", LWG_HNAME_KEEP_ALIVE },
+        { "proxy-connection", LWG_HNAME_PROXY_CONNECTION },
+        { "transfer-encoding", LWG_HNAME_TRANSFER_ENCODING },
+        { "upgrade", LWG_HNAME_UPGRADE }, { "host", LWG_HNAME_HOST },
+        { "content-type", LWG_HNAME_CONTENT_TYPE },
+        { "content-length", LWG_HNAME_CONTENT_LENGTH },
+        { "user-agent", LWG_HNAME_USER_AGENT }, { "grpc-timeout", LWG_HNAME_GRPC_TIMEOUT },
+        { "grpc-encoding", LWG_HNAME_GRPC_ENCODING },
+        { "grpc-accept-encoding", LWG_HNAME_GRPC_ACCEPT_ENCODING },
+        { "grpc-status", LWG_HNAME_GRPC_STATUS }, { "grpc-message", LWG_HNAME_GRPC_MESSAGE },
+        /* near misses */
+        { "", 0 }, { ":", 0 }, { "Te", 0 }, { "tf", 0 }, { ":pat", 0 }, { ":paths", 0 },
+        { ":other", 0 }, { "Content-Type", 0 }, { "grpc-status-details-bin", 0 },
+        { "grpc-messagf", 0 }, { "x-user", 0 }, { ":authorit", 0 },
+    };
+    uint8_t scratch[64];
+    lwg_hpack_field f;
+    unsigned seen = 0;
+
+    for (size_t i = 0; i < N(known); i++) {
+        CHECK_EQ(lwg_hpack_name_of((const uint8_t *)known[i].name, strlen(known[i].name)),
+                 known[i].id);
+        seen |= 1u << known[i].id;
+    }
+    CHECK_EQ(seen, (1u << (LWG_HNAME_GRPC_MESSAGE + 1)) - 1u); /* every id listed */
+    /* the static table's ids are those of its names */
+    for (size_t i = 1; i <= LWG_HPACK_STATIC_COUNT; i++) {
+        fresh(&dec_a, 4096);
+        CHECK_EQ(lwg_hpack_dec_get(&dec_a, i, scratch, sizeof scratch, &f), LWG_OK);
+        CHECK_EQ(f.name_id, lwg_hpack_name_of(f.name, f.name_len));
+        CHECK_EQ(lwg_hpack_static_name[i - 1], f.name_id);
+    }
+}
+
+/* The classes worked out byte by byte, to compare with the decoder's. */
+static unsigned ref_cls(const uint8_t *name, size_t nlen, const uint8_t *value, size_t vlen)
+{
+    unsigned cls = 0;
+    int plain = nlen > 0, printable = 1;
+
+    for (size_t i = 0; i < nlen; i++)
+        plain &= (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+                 name[i] == '_' || name[i] == '-' || name[i] == '.';
+    for (size_t i = 0; i < vlen; i++)
+        printable &= value[i] >= 0x20 && value[i] <= 0x7e;
+    if (lwg_hpack_syntax_ok(name, nlen, value, vlen))
+        cls |= LWG_HPACK_CLS_SYNTAX_OK;
+    if (lwg_hpack_syntax_ok(name, nlen, (const uint8_t *)"", 0))
+        cls |= LWG_HPACK_CLS_NAME_OK;
+    if (plain)
+        cls |= LWG_HPACK_CLS_PLAIN_NAME;
+    if (printable)
+        cls |= LWG_HPACK_CLS_PRINTABLE;
+    return cls;
+}
+
+/* Random fields from the bytes where the classes change, decoded as
+ * literals (inserted), then referenced by index and by indexed name:
+ * each time the decoder's classes are those worked out byte by byte. */
+static void test_field_classes(void)
+{
+    static const uint8_t edge[] = { 0x00, '\t', '\n', '\r', 0x1f, ' ', '-', '.', '0', '9',
+                                    ':', 'A', 'Z', '_', 'a', 'z', '~', 0x7f, 0x80, 0xff };
+    rng r = { 777 };
+
+    for (int t = 0; t < 3000; t++) {
+        uint8_t name[12], value[12], buf[128], *p = buf, scratch[256];
+        size_t nlen = 1 + rnd_below(&r, sizeof name), vlen = rnd_below(&r, sizeof value + 1);
+        size_t used, pos = 0;
+        lwg_hpack_field f;
+        unsigned want;
+
+        for (size_t i = 0; i < nlen; i++)
+            name[i] = rnd_below(&r, 3) ? (uint8_t)('a' + rnd_below(&r, 26))
+                                       : edge[rnd_below(&r, sizeof edge)];
+        for (size_t i = 0; i < vlen; i++)
+            value[i] = rnd_below(&r, 3) ? (uint8_t)(' ' + rnd_below(&r, 95))
+                                        : edge[rnd_below(&r, sizeof edge)];
+        if (rnd_below(&r, 4) == 0)
+            name[0] = ':';
+        want = ref_cls(name, nlen, value, vlen);
+        fresh(&dec_a, 4096);
+        CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_INCREMENTAL, 0,
+                                          name, nlen, value, vlen, (int)rnd_below(&r, 2)),
+                 LWG_OK);
+        CHECK_EQ(lwg_hpack_encode_indexed(&p, buf + sizeof buf, 62), LWG_OK);
+        CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_WITHOUT, 62,
+                                          NULL, 0, S("ok"), 0), LWG_OK);
+        lwg_hpack_dec_block_begin(&dec_a);
+        for (int k = 0; k < 3; k++) {
+            CHECK_EQ(lwg_hpack_decode_field(&dec_a, buf + pos, (size_t)(p - buf) - pos, &used,
+                                            scratch, sizeof scratch, &f), LWG_OK);
+            pos += used;
+            if (k < 2) {
+                CHECK_EQ(f.cls, want);
+            } else {
+                CHECK_EQ(f.cls, ref_cls(name, nlen, (const uint8_t *)"ok", 2));
+            }
+            CHECK_EQ(f.syntax_ok, (f.cls & LWG_HPACK_CLS_SYNTAX_OK) != 0);
+            CHECK_EQ(f.name_id, lwg_hpack_name_of(name, nlen));
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_int_c1);
@@ -1589,6 +1704,8 @@ int main(void)
     RUN(test_encoder_choices);
     RUN(test_encoder_roundtrip);
     RUN(test_field_syntax);
+    RUN(test_name_ids);
+    RUN(test_field_classes);
     RUN(test_decode_errors);
     RUN(test_ring_wrap);
     RUN(test_differential);
