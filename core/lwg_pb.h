@@ -64,8 +64,10 @@
 #ifndef LWG_PB_H
 #define LWG_PB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <pb.h>
 
@@ -87,5 +89,72 @@ void lwg_pb_reset(const pb_msgdesc_t *fields, void *msg);
  *  what was decoded so far). */
 int lwg_pb_decode_noinit(const uint8_t *msg, size_t len,
                          const pb_msgdesc_t *fields, void *dst);
+
+/* ---- the same, written out at compile time ------------------------------
+ *
+ * LWG_PB_CLEAR(T, msg) and LWG_PB_RESET(T, msg) do what lwg_pb_clear() and
+ * lwg_pb_reset() do to a T (nanopb's C name of the message type), without
+ * walking the descriptor at run time: nanopb's T_FIELDLIST X-macro is
+ * expanded into one statement per field.  Static singular, required and
+ * optional fields of scalar, enum, string and bytes types are set in line;
+ * a message with any other field (submessage, repeated, oneof, callback,
+ * pointer, extension) or with default values is handed to the function
+ * whole, so the result is the same in every case.  The generated stubs
+ * use these; `msg` is evaluated once. */
+#define LWG_PB_CLEAR(T, msg) LWG_PB_WALK_(T, msg, lwg_pb_clear)
+#define LWG_PB_RESET(T, msg) LWG_PB_WALK_(T, msg, lwg_pb_reset)
+
+#define LWG_PB_WALK_(T, msg, fallback) \
+    do { \
+        T *lwg_pb_m_ = (msg); \
+        int lwg_pb_slow_ = (T##_msg).default_value != NULL; \
+        T##_FIELDLIST(LWG_PB_F_, lwg_pb_m_) \
+        if (lwg_pb_slow_) \
+            fallback(&T##_msg, lwg_pb_m_); \
+    } while (0)
+
+/* one field: X(a, allocation, kind, type, name, tag) of T_FIELDLIST */
+#define LWG_PB_F_(m, atype, htype, ltype, name, tag) LWG_PB_F_##atype##_##htype(m, ltype, name)
+#define LWG_PB_F_STATIC_SINGULAR(m, lt, f) LWG_PB_V_##lt((m)->f)
+#define LWG_PB_F_STATIC_REQUIRED(m, lt, f) LWG_PB_V_##lt((m)->f)
+#define LWG_PB_F_STATIC_OPTIONAL(m, lt, f) (m)->has_##f = false; LWG_PB_V_##lt((m)->f)
+#define LWG_PB_F_STATIC_REPEATED(m, lt, f)   lwg_pb_slow_ = 1;
+#define LWG_PB_F_STATIC_FIXARRAY(m, lt, f)   lwg_pb_slow_ = 1;
+#define LWG_PB_F_STATIC_ONEOF(m, lt, f)      lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_SINGULAR(m, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_REQUIRED(m, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_OPTIONAL(m, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_REPEATED(m, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_FIXARRAY(m, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_F_POINTER_ONEOF(m, lt, f)     lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_SINGULAR(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_REQUIRED(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_OPTIONAL(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_REPEATED(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_FIXARRAY(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_F_CALLBACK_ONEOF(m, lt, f)    lwg_pb_slow_ = 1;
+
+/* one static value, by nanopb field type */
+#define LWG_PB_V_BOOL(v)     (v) = 0;
+#define LWG_PB_V_INT32(v)    (v) = 0;
+#define LWG_PB_V_UINT32(v)   (v) = 0;
+#define LWG_PB_V_SINT32(v)   (v) = 0;
+#define LWG_PB_V_FIXED32(v)  (v) = 0;
+#define LWG_PB_V_SFIXED32(v) (v) = 0;
+#define LWG_PB_V_INT64(v)    (v) = 0;
+#define LWG_PB_V_UINT64(v)   (v) = 0;
+#define LWG_PB_V_SINT64(v)   (v) = 0;
+#define LWG_PB_V_FIXED64(v)  (v) = 0;
+#define LWG_PB_V_SFIXED64(v) (v) = 0;
+#define LWG_PB_V_FLOAT(v)    (v) = 0;
+#define LWG_PB_V_DOUBLE(v)   (v) = 0;
+#define LWG_PB_V_ENUM(v)     (v) = 0;
+#define LWG_PB_V_UENUM(v)    (v) = 0;
+#define LWG_PB_V_STRING(v)   memset((v), 0, sizeof(v));
+#define LWG_PB_V_BYTES(v)    (v).size = 0;
+#define LWG_PB_V_FIXED_LENGTH_BYTES(v) memset(&(v), 0, sizeof(v));
+#define LWG_PB_V_MESSAGE(v)   lwg_pb_slow_ = 1;
+#define LWG_PB_V_MSG_W_CB(v)  lwg_pb_slow_ = 1;
+#define LWG_PB_V_EXTENSION(v) lwg_pb_slow_ = 1;
 
 #endif /* LWG_PB_H */

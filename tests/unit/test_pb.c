@@ -715,6 +715,56 @@ static void test_decode_errors(void)
     CHECK_EQ(lwg_call_decode_pb(bad, 0, pbt_All_fields, &all_a), LWG_EPROTO);
 }
 
+/* ==== LWG_PB_CLEAR / LWG_PB_RESET: the same bytes as the functions ===== */
+
+/* From the same garbage, the macro and the function must leave every
+ * byte of the struct the same (neither writes bytes payloads). */
+#define CHECK_MACRO_SAME_(T, PREP, MACRO, FUNC) \
+    do { \
+        static T ma_, mb_; \
+        garbage(&ma_, sizeof ma_); \
+        garbage(&mb_, sizeof mb_); \
+        PREP(ma_); \
+        PREP(mb_); \
+        MACRO(T, &ma_); \
+        FUNC(T##_fields, &mb_); \
+        CHECK(memcmp(&ma_, &mb_, sizeof ma_) == 0); \
+    } while (0)
+#define NO_PREP(m) (void)0
+/* a reset follows the extension chain (it is kept): give it none */
+#define NO_EXTENSIONS(m) ((m).extensions = NULL)
+#define CHECK_MACRO_SAME(T) \
+    do { \
+        CHECK_MACRO_SAME_(T, NO_PREP, LWG_PB_CLEAR, lwg_pb_clear); \
+        CHECK_MACRO_SAME_(T, NO_PREP, LWG_PB_RESET, lwg_pb_reset); \
+    } while (0)
+
+static void test_macros_match_functions(void)
+{
+    pbt3_Scalars s, zero = pbt3_Scalars_init_zero;
+
+    CHECK_MACRO_SAME(pbt_Leaf);
+    CHECK_MACRO_SAME(pbt_WithDefaults);
+    CHECK_MACRO_SAME(pbt_Pick);
+    CHECK_MACRO_SAME_(pbt_Ext, NO_PREP, LWG_PB_CLEAR, lwg_pb_clear);
+    CHECK_MACRO_SAME_(pbt_Ext, NO_EXTENSIONS, LWG_PB_RESET, lwg_pb_reset);
+    CHECK_MACRO_SAME(pbt_Nested_Inner);
+    CHECK_MACRO_SAME(pbt_Nested);
+    CHECK_MACRO_SAME(pbt_All);
+    CHECK_MACRO_SAME(pbt3_Sub);
+    CHECK_MACRO_SAME(pbt3_Msg);
+    CHECK_MACRO_SAME(pbt3_Scalars);
+    /* every in-line kind reads as T_init_zero afterwards */
+    garbage(&s, sizeof s);
+    LWG_PB_CLEAR(pbt3_Scalars, &s);
+    CHECK(!s.b && s.i32 == 0 && s.u32 == 0 && s.s32 == 0 && s.f32 == 0 && s.sf32 == 0);
+    CHECK(s.i64 == 0 && s.u64 == 0 && s.s64 == 0 && s.f64 == 0 && s.sf64 == 0);
+    CHECK(s.fl == 0 && s.db == 0 && s.en == pbt3_Signed_S_ZERO && !s.has_opt && s.opt == 0);
+    CHECK(memcmp(s.str, zero.str, sizeof s.str) == 0 && s.by.size == 0);
+    CHECK(memcmp(s.fixed, zero.fixed, sizeof s.fixed) == 0);
+    CHECK(s.by.bytes[0] == GARBAGE); /* the payload is left alone */
+}
+
 int main(void)
 {
     RUN(test_clear_all_kinds);
@@ -729,5 +779,6 @@ int main(void)
     RUN(test_decode_pb_keeps_callbacks);
     RUN(test_decode_pb_resets_extensions);
     RUN(test_decode_errors);
+    RUN(test_macros_match_functions);
     return lwg_test_summary();
 }

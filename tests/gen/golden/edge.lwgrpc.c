@@ -7,7 +7,7 @@
 #include "core/lwg_pb.h"
 
 /* Decode a request into the trampoline's struct, which the trampoline
- * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * has cleared (LWG_PB_CLEAR) and given to prepare_request: it is not
  * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
@@ -121,7 +121,7 @@ static int Alpha_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(a_b_c_Outer_Inner_fields, &slot->Echo);
+    LWG_PB_CLEAR(a_b_c_Outer_Inner, &slot->Echo);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Echo);
     (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Echo);
@@ -134,7 +134,7 @@ static void Alpha_Echo_on_half_close(lwg_call *call)
     Alpha_request *slot = Alpha_request_of(call);
     Local resp;
 
-    lwg_pb_clear(Local_fields, &resp);
+    LWG_PB_CLEAR(Local, &resp);
     lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_fields, &resp);
 }
@@ -149,7 +149,7 @@ static int Alpha_Count_on_message(lwg_call *call, const uint8_t *msg, size_t len
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(Local_fields, &slot->Count);
+    LWG_PB_CLEAR(Local, &slot->Count);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Count);
     (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Count);
@@ -180,7 +180,7 @@ static int Alpha_Sum_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 
     if (!impl->Sum_message)
         return LWG_OK;
-    lwg_pb_clear(a_b_c_Outer_Inner_fields, &req);
+    LWG_PB_CLEAR(a_b_c_Outer_Inner, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &req))
@@ -204,7 +204,7 @@ static int Alpha_Chat_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 
     if (!impl->Chat_message)
         return LWG_OK;
-    lwg_pb_clear(Local_fields, &req);
+    LWG_PB_CLEAR(Local, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, Local_fields, &req))
@@ -344,7 +344,7 @@ static int Beta_Echo_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(Local_fields, &slot->Echo);
+    LWG_PB_CLEAR(Local, &slot->Echo);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Echo);
     (void)lwgrpc_decode_request(call, msg, len, Local_fields, &slot->Echo);
@@ -357,7 +357,7 @@ static void Beta_Echo_on_half_close(lwg_call *call)
     Beta_request *slot = Beta_request_of(call);
     Local_Part resp;
 
-    lwg_pb_clear(Local_Part_fields, &resp);
+    LWG_PB_CLEAR(Local_Part, &resp);
     lwgrpc_answer_unary(call, impl->Echo(call, &slot->Echo, &resp),
                         Local_Part_fields, &resp);
 }
@@ -370,7 +370,7 @@ static int Beta_Chat_on_message(lwg_call *call, const uint8_t *msg, size_t len)
 
     if (!impl->Chat_message)
         return LWG_OK;
-    lwg_pb_clear(Local_Part_fields, &req);
+    LWG_PB_CLEAR(Local_Part, &req);
     if (impl->prepare_request)
         impl->prepare_request(call, &req);
     if (!lwgrpc_decode_request(call, msg, len, Local_Part_fields, &req))

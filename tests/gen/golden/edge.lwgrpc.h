@@ -58,7 +58,7 @@
  *       void on_done(lwg_call *call)    the call is over (always, once);
  *           lwg_call_status() says how; release per-call state here
  * Cleared: request and response structs start as T_init_default would
- * make them (lwg_pb_clear, core/lwg_pb.h), except that a bytes field's
+ * make them (LWG_PB_CLEAR, core/lwg_pb.h), except that a bytes field's
  * payload is not zeroed, only its size.
  * Any handler may end the call early with lwg_call_finish().  A method is
  * served when its first handler is set (M for unary and server streaming,
@@ -85,6 +85,7 @@
 
 #include "core/lwg_call.h"
 #include "core/lwg_channel.h"
+#include "core/lwg_pb.h"
 #include "core/lwg_server.h"
 #include "edge.pb.h"
 
@@ -129,7 +130,9 @@ static inline int Alpha_Echo_send(lwg_call *call, const a_b_c_Outer_Inner *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Alpha_Echo_decode(const uint8_t *msg, size_t len, Local *resp)
 {
-    return lwg_call_decode_pb(msg, len, Local_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Local, resp);
+    return lwg_pb_decode_noinit(msg, len, Local_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out. */
@@ -165,7 +168,9 @@ static inline int Alpha_Count_send(lwg_call *call, const Local *req)
 static inline int Alpha_Count_decode(const uint8_t *msg, size_t len,
     a_b_c_Outer_Inner *resp)
 {
-    return lwg_call_decode_pb(msg, len, a_b_c_Outer_Inner_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(a_b_c_Outer_Inner, resp);
+    return lwg_pb_decode_noinit(msg, len, a_b_c_Outer_Inner_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out (see Count_ready). */
@@ -200,7 +205,9 @@ static inline int Alpha_Sum_send(lwg_call *call, const a_b_c_Outer_Inner *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Alpha_Sum_decode(const uint8_t *msg, size_t len, a_b_c_Shared *resp)
 {
-    return lwg_call_decode_pb(msg, len, a_b_c_Shared_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(a_b_c_Shared, resp);
+    return lwg_pb_decode_noinit(msg, len, a_b_c_Shared_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out. */
@@ -236,7 +243,9 @@ static inline int Alpha_Chat_send(lwg_call *call, const Local *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Alpha_Chat_decode(const uint8_t *msg, size_t len, Local *resp)
 {
-    return lwg_call_decode_pb(msg, len, Local_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Local, resp);
+    return lwg_pb_decode_noinit(msg, len, Local_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out (see Chat_ready). */
@@ -320,7 +329,9 @@ static inline int Beta_Echo_send(lwg_call *call, const Local *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Beta_Echo_decode(const uint8_t *msg, size_t len, Local_Part *resp)
 {
-    return lwg_call_decode_pb(msg, len, Local_Part_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Local_Part, resp);
+    return lwg_pb_decode_noinit(msg, len, Local_Part_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out. */
@@ -355,7 +366,9 @@ static inline int Beta_Chat_send(lwg_call *call, const Local_Part *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Beta_Chat_decode(const uint8_t *msg, size_t len, Local_Part *resp)
 {
-    return lwg_call_decode_pb(msg, len, Local_Part_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Local_Part, resp);
+    return lwg_pb_decode_noinit(msg, len, Local_Part_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out. */

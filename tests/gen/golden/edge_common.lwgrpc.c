@@ -7,7 +7,7 @@
 #include "core/lwg_pb.h"
 
 /* Decode a request into the trampoline's struct, which the trampoline
- * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * has cleared (LWG_PB_CLEAR) and given to prepare_request: it is not
  * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
@@ -100,7 +100,7 @@ static int a_b_c_Deep_Twice_on_message(lwg_call *call, const uint8_t *msg, size_
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(a_b_c_Outer_Inner_fields, &slot->Twice);
+    LWG_PB_CLEAR(a_b_c_Outer_Inner, &slot->Twice);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Twice);
     (void)lwgrpc_decode_request(call, msg, len, a_b_c_Outer_Inner_fields, &slot->Twice);
@@ -113,7 +113,7 @@ static void a_b_c_Deep_Twice_on_half_close(lwg_call *call)
     a_b_c_Deep_request *slot = a_b_c_Deep_request_of(call);
     a_b_c_Shared resp;
 
-    lwg_pb_clear(a_b_c_Shared_fields, &resp);
+    LWG_PB_CLEAR(a_b_c_Shared, &resp);
     lwgrpc_answer_unary(call, impl->Twice(call, &slot->Twice, &resp),
                         a_b_c_Shared_fields, &resp);
 }

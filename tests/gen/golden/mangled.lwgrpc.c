@@ -7,7 +7,7 @@
 #include "core/lwg_pb.h"
 
 /* Decode a request into the trampoline's struct, which the trampoline
- * has cleared (lwg_pb_clear) and given to prepare_request: it is not
+ * has cleared (LWG_PB_CLEAR) and given to prepare_request: it is not
  * reset again, so what prepare_request set stays.  On failure the call
  * ends INTERNAL and the handler is not called. */
 static int lwgrpc_decode_request(lwg_call *call, const uint8_t *msg, size_t len,
@@ -107,7 +107,7 @@ static int Strip_Get_on_message(lwg_call *call, const uint8_t *msg, size_t len)
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(Req_Sub_fields, &slot->Get);
+    LWG_PB_CLEAR(Req_Sub, &slot->Get);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Get);
     (void)lwgrpc_decode_request(call, msg, len, Req_Sub_fields, &slot->Get);
@@ -120,7 +120,7 @@ static void Strip_Get_on_half_close(lwg_call *call)
     Strip_request *slot = Strip_request_of(call);
     Resp resp;
 
-    lwg_pb_clear(Resp_fields, &resp);
+    LWG_PB_CLEAR(Resp, &resp);
     lwgrpc_answer_unary(call, impl->Get(call, &slot->Get, &resp),
                         Resp_fields, &resp);
 }
@@ -135,7 +135,7 @@ static int Strip_Watch_on_message(lwg_call *call, const uint8_t *msg, size_t len
         (void)lwg_call_finish(call, LWG_STATUS_INTERNAL, "no request slot", NULL, 0);
         return LWG_OK;
     }
-    lwg_pb_clear(Req_fields, &slot->Watch);
+    LWG_PB_CLEAR(Req, &slot->Watch);
     if (impl->prepare_request)
         impl->prepare_request(call, &slot->Watch);
     (void)lwgrpc_decode_request(call, msg, len, Req_fields, &slot->Watch);

@@ -58,7 +58,7 @@
  *       void on_done(lwg_call *call)    the call is over (always, once);
  *           lwg_call_status() says how; release per-call state here
  * Cleared: request and response structs start as T_init_default would
- * make them (lwg_pb_clear, core/lwg_pb.h), except that a bytes field's
+ * make them (LWG_PB_CLEAR, core/lwg_pb.h), except that a bytes field's
  * payload is not zeroed, only its size.
  * Any handler may end the call early with lwg_call_finish().  A method is
  * served when its first handler is set (M for unary and server streaming,
@@ -85,6 +85,7 @@
 
 #include "core/lwg_call.h"
 #include "core/lwg_channel.h"
+#include "core/lwg_pb.h"
 #include "core/lwg_server.h"
 #include "mangled.pb.h"
 
@@ -127,7 +128,9 @@ static inline int Strip_Get_send(lwg_call *call, const Req_Sub *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Strip_Get_decode(const uint8_t *msg, size_t len, Resp *resp)
 {
-    return lwg_call_decode_pb(msg, len, Resp_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Resp, resp);
+    return lwg_pb_decode_noinit(msg, len, Resp_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out. */
@@ -160,7 +163,9 @@ static inline int Strip_Watch_send(lwg_call *call, const Req *req)
 /** Client: decode a response inside on_message.  LWG_OK or LWG_EPROTO. */
 static inline int Strip_Watch_decode(const uint8_t *msg, size_t len, Resp *resp)
 {
-    return lwg_call_decode_pb(msg, len, Resp_fields, resp);
+    /* lwg_call_decode_pb(), with the reset written out */
+    LWG_PB_RESET(Resp, resp);
+    return lwg_pb_decode_noinit(msg, len, Resp_fields, resp);
 }
 /** Server: queue a response (encoded into the call).  LWG_EAGAIN: the
  *  previous one is still going out (see Watch_ready). */
