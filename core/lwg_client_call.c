@@ -51,8 +51,10 @@ int lwg_client_call_send_headers(lwg_call *call)
         r = lwg_timeout_encode(left, timeout, sizeof timeout);
         if (r > 0) {
             /* changes on every call: raw (Huffman saves a byte or two
-             * here, at a cost of hundreds of instructions) */
-            nv[n] = (lwg_h2_nv)LWG_NV_FLAGS("grpc-timeout", "", LWG_HPACK_NO_HUFFMAN);
+             * here, at a cost of hundreds of instructions), and in no
+             * table (not worth the searches) */
+            nv[n] = (lwg_h2_nv)LWG_NV_FLAGS("grpc-timeout", "",
+                                            LWG_HPACK_NO_HUFFMAN | LWG_HPACK_NO_TABLE);
             nv[n].value = (const uint8_t *)timeout;
             nv[n++].value_len = (uint32_t)r;
         }

@@ -328,6 +328,10 @@ size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);
 #define LWG_HPACK_NO_HUFFMAN  2u  /* send strings raw                     */
 #define LWG_HPACK_INDEX       4u  /* add to the dynamic table: the same   */
                                   /* field will be sent again             */
+#define LWG_HPACK_NO_TABLE    8u  /* a name in neither table and a value  */
+                                  /* that changes every time (grpc-       */
+                                  /* timeout): a literal name and value,  */
+                                  /* without looking anything up          */
 /** lwg_h2_nv flags: the field belongs to a run kept in memo `id` (1..4);
  *  see lwg_h2_submit_headers(). */
 #define LWG_HPACK_MEMO(id)    ((unsigned)(id) << 4)

@@ -306,9 +306,11 @@ int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
 
     /* Fields to be indexed are most likely in the dynamic table already;
      * others most likely in the static table (pseudo-headers). */
-    if (!never && (flags & LWG_HPACK_INDEX))
+    if (flags & LWG_HPACK_NO_TABLE)
+        ; /* a literal name, as the caller says */
+    else if (!never && (flags & LWG_HPACK_INDEX))
         index = dyn_find(e, name, name_len, value, value_len, &name_index);
-    if (index == 0) {
+    if (index == 0 && !(flags & LWG_HPACK_NO_TABLE)) {
         size_t si = lwg_hpack_static_find(name, name_len, value, value_len, &full);
 
         if (full && !never)
@@ -325,7 +327,7 @@ int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
     if (index != 0) {
         r = lwg_hpack_encode_indexed(&q, end, index);
     } else {
-        insert = !never && (flags & LWG_HPACK_INDEX) &&
+        insert = !never && (flags & (LWG_HPACK_INDEX | LWG_HPACK_NO_TABLE)) == LWG_HPACK_INDEX &&
                  (!e->in_block || e->may_insert) &&
                  name_len + value_len + LWG_HPACK_ENTRY_OVERHEAD <= e->max;
         kind = never ? LWG_HPACK_LIT_NEVER

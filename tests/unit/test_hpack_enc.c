@@ -259,6 +259,8 @@ static void test_random_blocks_mirror(void)
                 f[i].flags |= LWG_HPACK_NEVER_INDEX;
             if ((pick >> 16) % 5 == 0)
                 f[i].flags |= LWG_HPACK_NO_HUFFMAN;
+            if ((pick >> 20) % 7 == 0)
+                f[i].flags |= LWG_HPACK_NO_TABLE;
         }
         if (lwg_test_xorshift32(&r) % 10 == 0) {
             /* given up: may not insert, thrown away */
@@ -278,6 +280,35 @@ static void test_random_blocks_mirror(void)
         blocks++;
     }
     CHECK(blocks > 3000 && given_up > 300);
+}
+
+/* LWG_HPACK_NO_TABLE: a literal without indexing with a literal name,
+ * whatever the tables hold, and nothing inserted. */
+static void test_no_table(void)
+{
+    static const fld idx[] = { { "content-type", "application/grpc", LWG_HPACK_INDEX } };
+    static const fld lit[] = {
+        { "content-type", "application/grpc", LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN },
+        { ":method", "GET", LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN | LWG_HPACK_INDEX },
+    };
+    static const uint8_t want[] = {
+        0x00, 12, 'c', 'o', 'n', 't', 'e', 'n', 't', '-', 't', 'y', 'p', 'e',
+        16, 'a', 'p', 'p', 'l', 'i', 'c', 'a', 't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
+        0x00, 7, ':', 'm', 'e', 't', 'h', 'o', 'd', 3, 'G', 'E', 'T',
+    };
+    uint8_t buf[128];
+    size_t n;
+
+    fresh();
+    n = enc_block(idx, 1, buf, sizeof buf);     /* content-type now in the table */
+    dec_check(buf, n, idx, 1);
+    CHECK_EQ(lwg_hpack_enc_entries(&enc), LWG_HPACK_ENC_TABLE_SIZE > 0 ? 1 : 0);
+    n = enc_block(lit, 2, buf, sizeof buf);
+    CHECK_EQ(n, sizeof want);
+    CHECK(memcmp(buf, want, sizeof want) == 0);
+    dec_check(buf, n, lit, 2);
+    CHECK_EQ(lwg_hpack_enc_entries(&enc), LWG_HPACK_ENC_TABLE_SIZE > 0 ? 1 : 0); /* no more */
+    check_mirror();
 }
 
 static void test_memo(void)
@@ -345,6 +376,7 @@ int main(void)
     RUN(test_never_indexed_stays_literal);
     RUN(test_given_up_block_changes_nothing);
     RUN(test_random_blocks_mirror);
+    RUN(test_no_table);
     RUN(test_memo);
     return lwg_test_summary();
 }
