@@ -203,8 +203,25 @@ int lwg_metadata_add_wire_known(lwg_metadata *md, const char *name, size_t nlen,
     uint16_t count0 = md->count, used0 = md->used;
     size_t start = 0, i;
 
-    if (!lwg_metadata_is_bin(name, nlen))
-        return add_known(md, name, nlen, wire, wlen, known);
+    if (!lwg_metadata_is_bin(name, nlen)) {
+        lwg_metadata_entry *e;
+
+        if (known != (LWG_MD_KNOWN_NAME_OK | LWG_MD_KNOWN_VALUE_OK))
+            return add_known(md, name, nlen, wire, wlen, known);
+        /* checked already: straight in */
+        if (md->count >= LWG_MAX_METADATA || nlen > lwg_metadata_bytes_free(md) ||
+            wlen > lwg_metadata_bytes_free(md) - nlen)
+            return LWG_ENOMEM;
+        e = &md->entries[md->count++];
+        e->off = md->used;
+        e->name_len = (uint16_t)nlen;
+        e->value_len = (uint16_t)wlen;
+        memcpy(md->arena + md->used, name, nlen);
+        if (wlen > 0)
+            memcpy(md->arena + md->used + nlen, wire, wlen);
+        md->used = (uint16_t)(md->used + nlen + wlen);
+        return LWG_OK;
+    }
     if (!(known & LWG_MD_KNOWN_NAME_OK) && !lwg_metadata_name_valid(name, nlen))
         return LWG_EINVAL;
     if (wlen == 0)

@@ -268,13 +268,6 @@ int lwg_h2_stream_classify(lwg_h2_conn *c, uint32_t id, lwg_h2_stream **out)
     return recent_class(c, id);
 }
 
-int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id)
-{
-    return st != NULL && st->id == id &&
-           (st->state == LWG_H2_ST_OPEN ||
-            st->state == LWG_H2_ST_HALF_CLOSED_LOCAL);
-}
-
 unsigned lwg_h2_count_streams(const lwg_h2_conn *c, int local)
 {
     /* RST_PENDING streams are closed as far as the peer's limit goes

@@ -578,6 +578,12 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     *consumed = 0;
     if (in_len == 0)
         return LWG_EAGAIN;
+    /* A field: our lowered setting must have been acknowledged by a size
+     * update at the start of this block (RFC 7541 §4.2). */
+    if (in[0] & REP_INDEXED) /* the usual field first */
+        return d->max_size > d->settings_max
+                   ? LWG_EPROTO
+                   : decode_indexed(d, in, in_len, consumed, scratch, scratch_size, out);
     if ((in[0] & 0xe0u) == REP_SIZE_UPDATE) {
         r = lwg_hpack_int_decode(in, in_len, 5, &index, &n);
         if (r != LWG_OK)
@@ -594,13 +600,8 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
         *consumed = n;
         return LWG_OK;
     }
-    /* A field: our lowered setting must have been acknowledged by a size
-     * update at the start of this block (RFC 7541 §4.2). */
-    if (d->max_size > d->settings_max)
+    if (d->max_size > d->settings_max) /* as above */
         return LWG_EPROTO;
-
-    if (in[0] & REP_INDEXED)
-        return decode_indexed(d, in, in_len, consumed, scratch, scratch_size, out);
 
     /* Literal: 01 incremental indexing (6-bit index), 0001 never indexed,
      * 0000 without indexing (4-bit index). */

@@ -269,6 +269,54 @@ static void test_arena_exhausted(void)
     CHECK_EQ(lwg_metadata_add(&md, S("k-bin"), big, (size_t)-1), LWG_ENOMEM);
 }
 
+/* What the caller vouches for is not checked again; the bounds are. */
+static void test_add_wire_known(void)
+{
+    static uint8_t big[LWG_METADATA_BYTES + 1];
+    const unsigned both = LWG_MD_KNOWN_NAME_OK | LWG_MD_KNOWN_VALUE_OK;
+    lwg_metadata before;
+    lwg_metadata_view v;
+
+    memset(big, 'v', sizeof big);
+    lwg_metadata_init(&md);
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("x-a"), (const uint8_t *)"1", 1, both), LWG_OK);
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("x-e"), NULL, 0, both), LWG_OK);
+    /* a name only the caller's word makes valid is taken as said */
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("X-Up"), (const uint8_t *)"v", 1, both), LWG_OK);
+    /* without the word it is checked */
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("X-Up"), (const uint8_t *)"v", 1,
+                                         LWG_MD_KNOWN_VALUE_OK), LWG_EINVAL);
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("x-b"), (const uint8_t *)"\n", 1,
+                                         LWG_MD_KNOWN_NAME_OK), LWG_EINVAL);
+    CHECK_EQ(lwg_metadata_count(&md), 3);
+    CHECK_EQ(lwg_metadata_at(&md, 0, &v), LWG_OK);
+    CHECK(v.name_len == 3 && memcmp(v.name, "x-a", 3) == 0 && v.value_len == 1 &&
+          v.value[0] == '1');
+    CHECK_EQ(lwg_metadata_at(&md, 1, &v), LWG_OK);
+    CHECK(v.name_len == 3 && v.value_len == 0);
+    /* -bin values are still base64-decoded */
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("x-bin"), (const uint8_t *)"AAE=", 4, both),
+             LWG_OK);
+    CHECK_EQ(lwg_metadata_at(&md, 3, &v), LWG_OK);
+    CHECK(v.binary && v.value_len == 2 && v.value[0] == 0 && v.value[1] == 1);
+    /* bounds: the arena, a length that would wrap, the entries */
+    before = md;
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("k"), big, lwg_metadata_bytes_free(&md), both),
+             LWG_ENOMEM);
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("k"), big, (size_t)-1, both), LWG_ENOMEM);
+    same_as(&before);
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("k"), big, lwg_metadata_bytes_free(&md) - 1,
+                                         both), LWG_OK);
+    CHECK_EQ(lwg_metadata_bytes_free(&md), 0);
+    lwg_metadata_init(&md);
+    for (int i = 0; i < LWG_MAX_METADATA; i++)
+        CHECK_EQ(lwg_metadata_add_wire_known(&md, S("k"), (const uint8_t *)"v", 1, both), LWG_OK);
+    before = md;
+    CHECK_EQ(lwg_metadata_add_wire_known(&md, S("k"), (const uint8_t *)"v", 1, both),
+             LWG_ENOMEM);
+    same_as(&before);
+}
+
 static void test_add_wire_bin(void)
 {
     const uint8_t *p;
@@ -435,6 +483,7 @@ int main(void)
     RUN(test_is_bin);
     RUN(test_entries_exhausted);
     RUN(test_arena_exhausted);
+    RUN(test_add_wire_known);
     RUN(test_add_wire_bin);
     RUN(test_add_wire_bin_comma_split);
     RUN(test_wire_value);
