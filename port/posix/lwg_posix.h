@@ -67,6 +67,7 @@ typedef struct lwg_posix_server {
     int listen_fd;
     int port;                  /* the bound port (useful with port 0)    */
     unsigned refused;          /* connections refused: no free slot      */
+    unsigned conns_hi;         /* conns[conns_hi..] have never been used */
     lwg_posix_io conns[LWG_MAX_CONNECTIONS];
 #if LWG_TLS
     const lwg_tls_config *tls;      /* NULL: plaintext                    */

@@ -340,6 +340,7 @@ int lwg_posix_server_listen(lwg_posix_server *ps, lwg_server *srv, const char *a
     ps->server = srv;
     ps->listen_fd = -1;
     ps->refused = 0;
+    ps->conns_hi = 0;
     for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++)
         io_reset(&ps->conns[i]);
     memset(&hints, 0, sizeof hints);
@@ -406,6 +407,8 @@ static void server_accept(lwg_posix_server *ps)
             continue;
         }
         (void)set_nonblocking(fd);
+        if (i >= ps->conns_hi)
+            ps->conns_hi = i + 1; /* the pump looks no further */
         io_reset(&ps->conns[i]);
         ps->conns[i].fd = fd;
         ps->conns[i].link = link;
@@ -480,7 +483,7 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             fds[n] = (struct pollfd){ .fd = ps->listen_fd, .events = POLLIN };
             slots[n++] = (poll_slot){ .listener = ps };
         }
-        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS && n < MAX_POLL_FDS; i++) {
+        for (unsigned i = 0; i < ps->conns_hi && n < MAX_POLL_FDS; i++) {
             lwg_posix_io *io = &ps->conns[i];
             if (io->fd < 0)
                 continue;
@@ -527,7 +530,7 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             io_after(&pc->io[k], 0);
     }
     for (size_t s = 0; s < n_servers; s++)
-        for (unsigned i = 0; i < LWG_MAX_CONNECTIONS; i++) {
+        for (unsigned i = 0; i < servers[s]->conns_hi; i++) {
             lwg_posix_io *io = &servers[s]->conns[i];
             int due = timer_due(io->timer_armed, io->timer_at, now);
 
