@@ -117,7 +117,7 @@ int lwg_metadata_is_reserved(const char *name, size_t nlen)
 /* Take an entry and room for name + vlen value bytes; copy the name.
  * Returns the entry (its value bytes still to be written at
  * arena[off + name_len]) or NULL when entries or arena are full. */
-static lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
+static inline lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
                                    size_t nlen, size_t vlen)
 {
     size_t room = lwg_metadata_bytes_free(md);
@@ -135,7 +135,7 @@ static lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
 }
 
 /* lwg_metadata_add_raw() without the checks `known` vouches for */
-static int add_known(lwg_metadata *md, const char *name, size_t nlen,
+static inline int add_known(lwg_metadata *md, const char *name, size_t nlen,
                      const void *value, size_t vlen, unsigned known)
 {
     lwg_metadata_entry *e;
@@ -203,25 +203,8 @@ int lwg_metadata_add_wire_known(lwg_metadata *md, const char *name, size_t nlen,
     uint16_t count0 = md->count, used0 = md->used;
     size_t start = 0, i;
 
-    if (!lwg_metadata_is_bin(name, nlen)) {
-        lwg_metadata_entry *e;
-
-        if (known != (LWG_MD_KNOWN_NAME_OK | LWG_MD_KNOWN_VALUE_OK))
-            return add_known(md, name, nlen, wire, wlen, known);
-        /* checked already: straight in */
-        if (md->count >= LWG_MAX_METADATA || nlen > lwg_metadata_bytes_free(md) ||
-            wlen > lwg_metadata_bytes_free(md) - nlen)
-            return LWG_ENOMEM;
-        e = &md->entries[md->count++];
-        e->off = md->used;
-        e->name_len = (uint16_t)nlen;
-        e->value_len = (uint16_t)wlen;
-        memcpy(md->arena + md->used, name, nlen);
-        if (wlen > 0)
-            memcpy(md->arena + md->used + nlen, wire, wlen);
-        md->used = (uint16_t)(md->used + nlen + wlen);
-        return LWG_OK;
-    }
+    if (!lwg_metadata_is_bin(name, nlen))
+        return add_known(md, name, nlen, wire, wlen, known);
     if (!(known & LWG_MD_KNOWN_NAME_OK) && !lwg_metadata_name_valid(name, nlen))
         return LWG_EINVAL;
     if (wlen == 0)
