@@ -121,23 +121,26 @@ static void consume_all(lwg_h2_conn *c, lwg_h2_stream *st)
 }
 
 /* The flags exercise the encoder's table (INDEX) and memos (MEMO) with
- * the peer's table size and our tx room both moving under them. */
+ * the peer's table size and our tx room both moving under them; NO_TABLE
+ * writes a raw literal at once. */
 #define IM(id) (LWG_HPACK_INDEX | LWG_HPACK_MEMO(id))
 static const lwg_h2_nv response_nv[] = {
-    { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, IM(1) },
-    { (const uint8_t *)"content-type", (const uint8_t *)"application/grpc", 12, 16, IM(1) },
+    { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3, IM(1), 0, 0 },
+    { (const uint8_t *)"content-type", (const uint8_t *)"application/grpc", 12, 16, IM(1), 0, 0 },
 };
 static const lwg_h2_nv trailer_nv[] = {
-    { (const uint8_t *)"grpc-status", (const uint8_t *)"0", 11, 1, IM(2) },
-    { (const uint8_t *)"grpc-message", (const uint8_t *)"ok", 12, 2, LWG_HPACK_NEVER_INDEX },
+    { (const uint8_t *)"grpc-status", (const uint8_t *)"0", 11, 1, IM(2), 0, 0 },
+    { (const uint8_t *)"grpc-message", (const uint8_t *)"ok", 12, 2, LWG_HPACK_NEVER_INDEX, 0, 0 },
 };
 static const lwg_h2_nv request_nv[] = {
-    { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, LWG_HPACK_MEMO(1) },
-    { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, LWG_HPACK_MEMO(1) },
-    { (const uint8_t *)":path", (const uint8_t *)"/pkg.Svc/Method", 5, 15, IM(2) },
-    { (const uint8_t *)":authority", (const uint8_t *)"fuzz", 10, 4, LWG_HPACK_INDEX },
+    { (const uint8_t *)":method", (const uint8_t *)"POST", 7, 4, LWG_HPACK_MEMO(1), 0, 0 },
+    { (const uint8_t *)":scheme", (const uint8_t *)"http", 7, 4, LWG_HPACK_MEMO(1), 0, 0 },
+    { (const uint8_t *)":path", (const uint8_t *)"/pkg.Svc/Method", 5, 15, IM(2), 0, 0 },
+    { (const uint8_t *)":authority", (const uint8_t *)"fuzz", 10, 4, LWG_HPACK_INDEX, 0, 0 },
     { (const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8, LWG_HPACK_NO_HUFFMAN |
-                                                               LWG_HPACK_INDEX },
+                                                               LWG_HPACK_INDEX, 0, 0 },
+    { (const uint8_t *)"grpc-timeout", (const uint8_t *)"99m", 12, 3,
+      LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN, 0, 0 },
 };
 
 /* Send what the stream still has: response headers first (server), then
@@ -319,7 +322,8 @@ static void open_client_stream(lwg_h2_conn *c)
     a = app(c, st);
     memset(a, 0, sizeof *a);
     a->to_send = 100 + (uint32_t)(st - c->streams) * 500;
-    if (lwg_h2_submit_headers(c, st, request_nv, 5, 0) != LWG_OK)
+    if (lwg_h2_submit_headers(c, st, request_nv, sizeof request_nv / sizeof request_nv[0],
+                              0) != LWG_OK)
         return; /* retried never: the stream just waits (fine) */
     CHECK(st->id != 0 && (st->id & 1) == 1);
     pump(c, st);
