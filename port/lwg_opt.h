@@ -41,7 +41,8 @@
 /** Bytes of the HPACK decoder's dynamic table (a ring inside the
  *  connection), advertised as SETTINGS_HEADER_TABLE_SIZE.  Peers may use
  *  4096 before they see our SETTINGS; a smaller table is honoured only by
- *  peers that wait for it, so keep 4096 unless every peer is known. */
+ *  peers that wait for it, so keep 4096 unless every peer is known.
+ *  RAM: these bytes plus 8 per 32 of them (an entry record per slot). */
 #ifndef LWG_HPACK_TABLE_SIZE
 #define LWG_HPACK_TABLE_SIZE 4096
 #endif

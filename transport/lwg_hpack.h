@@ -235,7 +235,7 @@ typedef struct lwg_hpack_memo {
  *  entries[] is a ring of {offset, name length, value length}.
  *
  *  Size: the table never exceeds LWG_HPACK_ENC_TABLE_SIZE (RAM cost: that
- *  many bytes plus 6 per slot), nor the table size the peer's decoder
+ *  many bytes plus 8 per slot), nor the table size the peer's decoder
  *  holds.  The peer's decoder may hold a larger table than ours: it then
  *  keeps entries we have forgotten, which is harmless because indices
  *  count from the newest entry and we only reference entries we hold.
