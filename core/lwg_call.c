@@ -512,8 +512,6 @@ int lwg_nv_is_protocol(const lwg_h2_nv *nv)
     default:
         return 0;
     }
-    if (n > 0 && nv->name[0] == ':')
-        return 1;
     return n > 5 && memcmp(nv->name, "grpc-", 5) == 0 &&
            !(n > 9 && memcmp(nv->name + n - 4, "-bin", 4) == 0);
 }

@@ -65,22 +65,16 @@ void lwg_call_stream_closed(lwg_call *call);
  *  ms until it (LWG_NO_TIMEOUT without one). */
 uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
 
-/** Is the field's name exactly `s`? */
-static inline int lwg_nv_name_is(const lwg_h2_nv *nv, const char *s)
-{
-    size_t n = strlen(s);
-    return nv->name_len == n && memcmp(nv->name, s, n) == 0;
-}
-
 /** Fields both roles read the same way (content-type, grpc-encoding):
  *  noted in the call; returns 1 if `nv` was one of them. */
 int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
 
 /** Non-zero for fields that are protocol, not application metadata:
  *  pseudo-headers, te, and the reserved grpc-* names (except -bin ones
- *  such as grpc-status-details-bin, which applications read).  Incoming
- *  fields are told apart by nv->name_id; a field whose name_id is 0 is
- *  looked at byte by byte. */
+ *  such as grpc-status-details-bin, which applications read).  For a
+ *  received field: the engine names the known ones (nv->name_id) and
+ *  refuses unknown pseudo-headers, so only other grpc-* names are looked
+ *  at byte by byte. */
 int lwg_nv_is_protocol(const lwg_h2_nv *nv);
 
 /** Add a received field to `md` (lwg_metadata_add_wire()), skipping the

@@ -64,7 +64,7 @@ static int connection_specific(const lwg_hpack_field *f)
 /* Check one field; returns 0 if the block is now malformed. */
 static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
-    if (!f->syntax_ok)      /* §8.2.1, worked out by the HPACK decoder */
+    if (!(f->cls & LWG_HPACK_CLS_SYNTAX_OK)) /* §8.2.1, by the HPACK decoder */
         return 0;
     if (f->name[0] == ':') { /* a well-formed name is not empty */
         int bit = pseudo_bit(f->name_id, c->is_server);
@@ -88,7 +88,7 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
         return 1;
     }
     c->hb_seen_regular = 1;
-    return f->name_id == LWG_HNAME_OTHER || !connection_specific(f);
+    return !connection_specific(f);
 }
 
 /* Hand one decoded field up (if the block is still being delivered). */

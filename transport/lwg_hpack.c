@@ -311,9 +311,9 @@ static int ring_view(const lwg_hpack_dec *d, size_t offset, size_t len,
  * static strings point at const data, dynamic ones into the ring, or into
  * scratch[*used..) when they wrap or when copy != 0.  value may be NULL
  * when only the name is wanted. */
-static int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
-                      uint8_t *scratch, size_t scratch_size, size_t *used,
-                      lwg_hpack_field *name, lwg_hpack_field *value)
+static inline int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
+                             uint8_t *scratch, size_t scratch_size, size_t *used,
+                             lwg_hpack_field *name, lwg_hpack_field *value)
 {
     if (index == 0 || index > LWG_HPACK_STATIC_COUNT + (size_t)d->count)
         return LWG_EPROTO;
@@ -406,12 +406,9 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
                       size_t scratch_size, lwg_hpack_field *out)
 {
     size_t used = 0;
-    int r;
 
     out->never_indexed = 0;
-    r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
-    out->syntax_ok = r == LWG_OK && (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
-    return r;
+    return entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
 }
 
 /* ======================================================================
@@ -530,36 +527,9 @@ static int decode_indexed(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
         index = v;
     }
     out->never_indexed = 0;
-    if (index - 1u < LWG_HPACK_STATIC_COUNT) {
-        /* the most common case, with the dynamic one below, in line */
-        const lwg_hpack_static_entry *se = &lwg_hpack_static[index - 1u];
-
-        out->name = lwg_hpack_static_blob + se->offset;
-        out->name_len = se->name_len;
-        out->value = out->name + se->name_len;
-        out->value_len = se->value_len;
-        out->name_id = lwg_hpack_static_name[index - 1u];
-        out->cls = (uint8_t)static_cls(index);
-        r = LWG_OK;
-    } else if (index - 1u - LWG_HPACK_STATIC_COUNT < d->count) {
-        const lwg_hpack_dyn_entry *e =
-            &d->entries[slot_add(d->oldest, (size_t)d->count - (index - LWG_HPACK_STATIC_COUNT))];
-
-        out->name_id = e->name_id;
-        out->cls = e->cls;
-        if ((size_t)e->offset + e->name_len + e->value_len <= LWG_HPACK_TABLE_SIZE) {
-            out->name = d->ring + e->offset;
-            out->name_len = e->name_len;
-            out->value = out->name + e->name_len;
-            out->value_len = e->value_len;
-            r = LWG_OK;
-        } else {
-            r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
-        }
-    } else {
-        return LWG_EPROTO;
-    }
-    out->syntax_ok = (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
+    r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
+    if (r == LWG_EPROTO)
+        return r;
     d->update_allowed = 0;
     *consumed = n;
     return r;
@@ -653,7 +623,6 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
         ncls = out->cls;
     }
     out->cls = (uint8_t)field_cls(ncls, value_cls(out->value, out->value_len));
-    out->syntax_ok = (out->cls & LWG_HPACK_CLS_SYNTAX_OK) != 0;
     if (incremental)
         table_insert(d, out);
     return LWG_OK;

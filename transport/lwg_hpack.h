@@ -90,7 +90,6 @@ typedef struct lwg_hpack_field {
     const uint8_t *name;  size_t name_len;
     const uint8_t *value; size_t value_len;
     uint8_t never_indexed;   /* literal never-indexed representation */
-    uint8_t syntax_ok;       /* cls & LWG_HPACK_CLS_SYNTAX_OK, as 0/1  */
     uint8_t name_id;         /* LWG_HNAME_* of the name                */
     uint8_t cls;             /* LWG_HPACK_CLS_* bits                   */
 } lwg_hpack_field;
