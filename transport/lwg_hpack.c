@@ -639,6 +639,15 @@ int lwg_hpack_encode_string(uint8_t **p, uint8_t *end, const uint8_t *s,
     size_t n;
     int r;
 
+    if (!huffman && len < 0x7fu) { /* the length fits the prefix */
+        if ((size_t)(end - q) < 1 + len)
+            return LWG_ENOMEM;
+        *q++ = (uint8_t)len;
+        if (len > 0)
+            memcpy(q, s, len);
+        *p = q + len;
+        return LWG_OK;
+    }
     if (len > LWG_HPACK_INT_MAX)
         return LWG_ETOOBIG;
     n = huffman ? lwg_huff_encoded_len(s, len) : len;

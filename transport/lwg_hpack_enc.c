@@ -299,23 +299,6 @@ int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
     size_t index = 0, name_index = 0;
     unsigned kind;
 
-    /* the common case of a raw literal (grpc-timeout), written at once:
-     * both lengths fit the 7-bit prefix */
-    if ((flags & (LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN)) ==
-            (LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN) &&
-        !e->upd_pending && name_len < 0x7f && value_len < 0x7f) {
-        if ((size_t)(end - q) < 3 + name_len + value_len)
-            return LWG_ENOMEM;
-        *q++ = (uint8_t)(never ? LWG_HPACK_LIT_NEVER : LWG_HPACK_LIT_WITHOUT);
-        *q++ = (uint8_t)name_len;
-        memcpy(q, name, name_len);
-        q += name_len;
-        *q++ = (uint8_t)value_len;
-        if (value_len > 0)
-            memcpy(q, value, value_len);
-        *p = q + value_len;
-        return LWG_OK;
-    }
     if (e->upd_pending && !(e->in_block && e->upd_written))
         r = write_updates(e, &q, end);
     if (r != LWG_OK)
