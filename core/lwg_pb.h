@@ -113,26 +113,18 @@ int lwg_pb_decode_noinit(const uint8_t *msg, size_t len,
             fallback(&T##_msg, lwg_pb_m_); \
     } while (0)
 
-/* one field: X(a, allocation, kind, type, name, tag) of T_FIELDLIST */
-#define LWG_PB_F_(m, atype, htype, ltype, name, tag) LWG_PB_F_##atype##_##htype(m, ltype, name)
-#define LWG_PB_F_STATIC_SINGULAR(m, lt, f) LWG_PB_V_##lt((m)->f)
-#define LWG_PB_F_STATIC_REQUIRED(m, lt, f) LWG_PB_V_##lt((m)->f)
-#define LWG_PB_F_STATIC_OPTIONAL(m, lt, f) (m)->has_##f = false; LWG_PB_V_##lt((m)->f)
-#define LWG_PB_F_STATIC_REPEATED(m, lt, f)   lwg_pb_slow_ = 1;
-#define LWG_PB_F_STATIC_FIXARRAY(m, lt, f)   lwg_pb_slow_ = 1;
-#define LWG_PB_F_STATIC_ONEOF(m, lt, f)      lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_SINGULAR(m, lt, f)  lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_REQUIRED(m, lt, f)  lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_OPTIONAL(m, lt, f)  lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_REPEATED(m, lt, f)  lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_FIXARRAY(m, lt, f)  lwg_pb_slow_ = 1;
-#define LWG_PB_F_POINTER_ONEOF(m, lt, f)     lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_SINGULAR(m, lt, f) lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_REQUIRED(m, lt, f) lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_OPTIONAL(m, lt, f) lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_REPEATED(m, lt, f) lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_FIXARRAY(m, lt, f) lwg_pb_slow_ = 1;
-#define LWG_PB_F_CALLBACK_ONEOF(m, lt, f)    lwg_pb_slow_ = 1;
+/* one field: X(a, allocation, kind, type, name, tag) of T_FIELDLIST; only
+ * static fields can be set in line */
+#define LWG_PB_F_(m, atype, htype, ltype, name, tag) LWG_PB_A_##atype(m, htype, ltype, name)
+#define LWG_PB_A_POINTER(m, ht, lt, f)  lwg_pb_slow_ = 1;
+#define LWG_PB_A_CALLBACK(m, ht, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_A_STATIC(m, ht, lt, f)   LWG_PB_H_##ht(m, lt, f)
+#define LWG_PB_H_SINGULAR(m, lt, f) LWG_PB_V_##lt((m)->f)
+#define LWG_PB_H_REQUIRED(m, lt, f) LWG_PB_V_##lt((m)->f)
+#define LWG_PB_H_OPTIONAL(m, lt, f) (m)->has_##f = false; LWG_PB_V_##lt((m)->f)
+#define LWG_PB_H_REPEATED(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_H_FIXARRAY(m, lt, f) lwg_pb_slow_ = 1;
+#define LWG_PB_H_ONEOF(m, lt, f)    lwg_pb_slow_ = 1;
 
 /* one static value, by nanopb field type */
 #define LWG_PB_V_BOOL(v)     (v) = 0;
