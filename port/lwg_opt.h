@@ -47,6 +47,17 @@
 #define LWG_HPACK_TABLE_SIZE 4096
 #endif
 
+/** Bytes of each of the HPACK decoder's two value memos (inside the
+ *  connection): the last Huffman-coded values of literals the peer sends
+ *  without indexing, kept both encoded and decoded.  Clients built on
+ *  nghttp2 (h2load, curl, Envoy) never index :path or content-length, so
+ *  every request repeats the same Huffman strings; with the memos they
+ *  are decoded and checked once per connection.  RAM: four times this
+ *  plus 7 bytes.  0 turns the memos off. */
+#ifndef LWG_HPACK_DEC_MEMO
+#define LWG_HPACK_DEC_MEMO 48
+#endif
+
 /** Bytes of the HPACK encoder's dynamic table (inside the connection):
  *  the header fields that repeat on every call (content-type, :path,
  *  :authority, user-agent, te, grpc-status 0) are sent once as literals,

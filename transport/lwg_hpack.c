@@ -373,6 +373,11 @@ void lwg_hpack_dec_init(lwg_hpack_dec *d, uint32_t settings_max)
     d->count = 0;
     d->write_pos = 0;
     d->update_allowed = 1;
+#if LWG_HPACK_DEC_MEMO > 0
+    d->memo[0].in_len = 0;
+    d->memo[1].in_len = 0;
+    d->memo_next = 0;
+#endif
 }
 
 void lwg_hpack_dec_block_begin(lwg_hpack_dec *d)
@@ -510,6 +515,56 @@ static int skip_field(lwg_hpack_dec *d, int incremental, size_t name_index,
     return LWG_EPROTO;
 }
 
+/* ---- the value memo ----------------------------------------------------
+ * A peer that never indexes a field (nghttp2's :path, content-length)
+ * sends the same Huffman strings on every request; the memo keeps the
+ * last two that literals without indexing carried, with what they decode
+ * to and their classes. */
+
+#if LWG_HPACK_DEC_MEMO > 0
+/* Is s one of the memo's encoded values?  Then point *out at the decoded
+ * one. */
+static int memo_hit(lwg_hpack_dec *d, const str_ref *s, lwg_hpack_field *out,
+                    unsigned *vcls)
+{
+    if (!s->huffman || s->len == 0)
+        return 0;
+    for (unsigned i = 0; i < 2; i++) {
+        const struct lwg_hpack_dec_memo *m = &d->memo[i];
+
+        if (s->len == m->in_len && memcmp(s->data, m->in, s->len) == 0) {
+            out->value = m->out;
+            out->value_len = m->out_len;
+            *vcls = m->cls;
+            d->memo_next = (uint8_t)(i ^ 1u);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Remember Huffman string s, decoded to out->value, if both fit, in place
+ * of the less recent of the two. */
+static void memo_keep(lwg_hpack_dec *d, const str_ref *s, const lwg_hpack_field *out,
+                      unsigned vcls)
+{
+    struct lwg_hpack_dec_memo *m = &d->memo[d->memo_next & 1u];
+
+    if (!s->huffman || s->len == 0 || s->len > LWG_HPACK_DEC_MEMO ||
+        out->value_len > LWG_HPACK_DEC_MEMO)
+        return;
+    memcpy(m->in, s->data, s->len);
+    memcpy(m->out, out->value, out->value_len);
+    m->in_len = (uint8_t)s->len;
+    m->out_len = (uint8_t)out->value_len;
+    m->cls = (uint8_t)vcls;
+    d->memo_next ^= 1u;
+}
+#else
+#define memo_hit(d, s, out, vcls) 0
+#define memo_keep(d, s, out, vcls) ((void)0)
+#endif
+
 /* An indexed field (RFC 7541 §6.1) whose index is in[0] & 0x7f or more. */
 static int decode_indexed(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
                           size_t *consumed, uint8_t *scratch, size_t scratch_size,
@@ -541,8 +596,8 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
 {
     size_t pos, used = 0, n;
     uint32_t index;
-    unsigned prefix_bits, ncls;
-    int incremental, never, r;
+    unsigned prefix_bits, ncls, vcls = 0;
+    int incremental, never, plain, hit = 0, r;
     str_ref name = { NULL, 0, 0 }, value;
 
     *consumed = 0;
@@ -577,6 +632,7 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
      * 0000 without indexing (4-bit index). */
     incremental = (in[0] & 0x40u) != 0;
     never = !incremental && (in[0] & 0x10u) != 0;
+    plain = !incremental && !never; /* without indexing: memo material */
     prefix_bits = incremental ? 6 : 4;
     r = lwg_hpack_int_decode(in, in_len, prefix_bits, &index, &pos);
     if (r != LWG_OK)
@@ -602,7 +658,7 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
         r = entry_view(d, index, incremental, scratch, scratch_size, &used,
                        out, NULL);
     }
-    if (r == LWG_OK)
+    if (r == LWG_OK && !(hit = plain && memo_hit(d, &value, out, &vcls)))
         r = put_string(&value, scratch, scratch_size, &used, &out->value,
                        &out->value_len);
     if (r == LWG_ETOOBIG)
@@ -622,7 +678,12 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     } else {
         ncls = out->cls;
     }
-    out->cls = (uint8_t)field_cls(ncls, value_cls(out->value, out->value_len));
+    if (!hit) {
+        vcls = value_cls(out->value, out->value_len);
+        if (plain)
+            memo_keep(d, &value, out, vcls);
+    }
+    out->cls = (uint8_t)field_cls(ncls, vcls);
     if (incremental)
         table_insert(d, out);
     return LWG_OK;

@@ -127,6 +127,18 @@ typedef struct lwg_hpack_dec {
     uint16_t count;         /* entries in the table                        */
     uint16_t write_pos;     /* ring offset where the next entry's bytes go */
     uint8_t  update_allowed;/* a size update may come now (block start)    */
+#if LWG_HPACK_DEC_MEMO > 0
+    /* the last two Huffman values of literals without indexing: their
+     * encoded bytes, what they decode to, and their LWG_HPACK_CLS_* bits */
+    struct lwg_hpack_dec_memo {
+        uint8_t in_len;     /* 0: empty                                    */
+        uint8_t out_len;
+        uint8_t cls;
+        uint8_t in[LWG_HPACK_DEC_MEMO];
+        uint8_t out[LWG_HPACK_DEC_MEMO];
+    } memo[2];
+    uint8_t  memo_next;     /* the slot to fill next: the least recent     */
+#endif
 } lwg_hpack_dec;
 
 /** Initialise an empty decoder.  settings_max is the
@@ -172,7 +184,9 @@ void lwg_hpack_dec_block_begin(lwg_hpack_dec *d);
  *  wrap around its ring or when the field is inserted (a referenced name
  *  is copied before its entry can be evicted).  Static-table names and
  *  values point at const data; other dynamic-table strings may point into
- *  the ring.  scratch may be NULL only with scratch_size 0. */
+ *  the ring; a Huffman value equal to one of the two remembered from the
+ *  last literals without indexing points into the decoder's memo (and
+ *  takes no scratch).  scratch may be NULL only with scratch_size 0. */
 int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
                            size_t *consumed, uint8_t *scratch,
                            size_t scratch_size, lwg_hpack_field *out);

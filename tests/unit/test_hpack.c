@@ -1708,6 +1708,76 @@ static void test_field_classes(void)
     }
 }
 
+#if LWG_HPACK_DEC_MEMO > 0
+/* Decode one literal without indexing of :path (static name 4) whose
+ * value is Huffman-coded v, with scratch of scratch_size bytes. */
+static int decode_path(const char *v, size_t scratch_size, lwg_hpack_field *f)
+{
+    uint8_t buf[128], *p = buf, scratch[128];
+    size_t used;
+
+    CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, LWG_HPACK_LIT_WITHOUT, 4, NULL, 0,
+                                      (const uint8_t *)v, strlen(v), 1), LWG_OK);
+    lwg_hpack_dec_block_begin(&dec_a);
+    return lwg_hpack_decode_field(&dec_a, buf, (size_t)(p - buf), &used,
+                                  scratch_size ? scratch : NULL, scratch_size, f);
+}
+
+/* The value memo: a repeated Huffman value of a literal without indexing
+ * is served without scratch, the two most recent values are kept, and
+ * every field (memo or not) decodes to its bytes and classes. */
+static void test_value_memo(void)
+{
+    static const char *vals[] = { "/bench.Bench/Unary", "105", "/a/b ", "/x\x01y" };
+    rng r = { 4242 };
+    lwg_hpack_field f;
+
+    fresh(&dec_a, 4096);
+    CHECK_EQ(decode_path(vals[0], 64, &f), LWG_OK);   /* kept */
+    CHECK_EQ(decode_path(vals[0], 0, &f), LWG_OK);    /* no scratch needed */
+    CHECK_MEM(f.value, vals[0], strlen(vals[0]));
+    CHECK_EQ(decode_path(vals[1], 64, &f), LWG_OK);   /* both kept */
+    CHECK_EQ(decode_path(vals[0], 0, &f), LWG_OK);
+    CHECK_EQ(decode_path(vals[1], 0, &f), LWG_OK);
+    CHECK_EQ(f.value_len, 3u);
+    CHECK_EQ(decode_path(vals[0], 0, &f), LWG_OK);    /* 1 is now the older */
+    CHECK_EQ(decode_path(vals[2], 64, &f), LWG_OK);   /* in place of 1 */
+    CHECK_EQ(decode_path(vals[1], 0, &f), LWG_ETOOBIG);
+    CHECK_EQ(decode_path(vals[0], 0, &f), LWG_OK);
+    CHECK_EQ(decode_path(vals[2], 0, &f), LWG_OK);
+    CHECK_EQ(f.cls, ref_cls((const uint8_t *)":path", 5, (const uint8_t *)vals[2], 5));
+
+    /* random mixes of the values as every kind of literal, Huffman or raw,
+     * and values of the same length that differ */
+    fresh(&dec_a, 4096);
+    for (int t = 0; t < 2000; t++) {
+        static const unsigned kinds[] = { LWG_HPACK_LIT_WITHOUT, LWG_HPACK_LIT_NEVER,
+                                          LWG_HPACK_LIT_INCREMENTAL };
+        uint8_t buf[128], *p = buf, scratch[128], v[24];
+        size_t used, vlen;
+        unsigned kind = kinds[rnd_below(&r, 3)];
+        const char *base = vals[rnd_below(&r, 4)];
+
+        vlen = strlen(base);
+        memcpy(v, base, vlen);
+        if (rnd_below(&r, 4) == 0)
+            v[rnd_below(&r, vlen)] ^= (uint8_t)(1u + rnd_below(&r, 0x7f));
+        if (kind == LWG_HPACK_LIT_INCREMENTAL && rnd_below(&r, 8) != 0)
+            kind = LWG_HPACK_LIT_WITHOUT; /* keep the table small */
+        CHECK_EQ(lwg_hpack_encode_literal(&p, buf + sizeof buf, kind, 4, NULL, 0, v, vlen,
+                                          (int)rnd_below(&r, 4) != 0), LWG_OK);
+        lwg_hpack_dec_block_begin(&dec_a);
+        CHECK_EQ(lwg_hpack_decode_field(&dec_a, buf, (size_t)(p - buf), &used, scratch,
+                                        sizeof scratch, &f), LWG_OK);
+        CHECK_EQ(used, (size_t)(p - buf));
+        CHECK_EQ(f.value_len, vlen);
+        CHECK_MEM(f.value, v, vlen);
+        CHECK_EQ(f.cls, ref_cls((const uint8_t *)":path", 5, v, vlen));
+        CHECK_EQ(f.never_indexed, kind == LWG_HPACK_LIT_NEVER);
+    }
+}
+#endif
+
 int main(void)
 {
     RUN(test_int_c1);
@@ -1720,6 +1790,9 @@ int main(void)
     RUN(test_field_syntax);
     RUN(test_name_ids);
     RUN(test_field_classes);
+#if LWG_HPACK_DEC_MEMO > 0
+    RUN(test_value_memo);
+#endif
     RUN(test_decode_errors);
     RUN(test_ring_wrap);
     RUN(test_differential);
