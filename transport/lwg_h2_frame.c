@@ -7,23 +7,6 @@
 
 #include "port/lwg_err.h"
 
-void lwg_h2_frame_hdr_decode(const uint8_t b[9], lwg_h2_frame_hdr *fh)
-{
-    fh->length = lwg_get_u24be(b);
-    fh->type = b[3];
-    fh->flags = b[4];
-    fh->stream_id = lwg_get_u32be(b + 5) & LWG_H2_MAX_STREAM_ID;
-}
-
-void lwg_h2_frame_hdr_encode(uint8_t b[9], uint32_t length, uint8_t type,
-                             uint8_t flags, uint32_t stream_id)
-{
-    lwg_put_u24be(b, length);
-    b[3] = type;
-    b[4] = flags;
-    lwg_put_u32be(b + 5, stream_id & LWG_H2_MAX_STREAM_ID);
-}
-
 /* Room check shared by every writer: total frame bytes must fit. */
 static int fits(const uint8_t *p, const uint8_t *end, size_t need)
 {

@@ -59,11 +59,23 @@ static inline uint32_t lwg_get_u32be(const uint8_t *p)
 
 /** Decode a 9-byte frame header.  The reserved bit of the stream id is
  *  ignored as §4.1 requires. */
-void lwg_h2_frame_hdr_decode(const uint8_t b[9], lwg_h2_frame_hdr *fh);
+static inline void lwg_h2_frame_hdr_decode(const uint8_t b[9], lwg_h2_frame_hdr *fh)
+{
+    fh->length = lwg_get_u24be(b);
+    fh->type = b[3];
+    fh->flags = b[4];
+    fh->stream_id = lwg_get_u32be(b + 5) & LWG_H2_MAX_STREAM_ID;
+}
 
 /** Encode a 9-byte frame header into b (room checked by the caller). */
-void lwg_h2_frame_hdr_encode(uint8_t b[9], uint32_t length, uint8_t type,
-                             uint8_t flags, uint32_t stream_id);
+static inline void lwg_h2_frame_hdr_encode(uint8_t b[9], uint32_t length, uint8_t type,
+                                           uint8_t flags, uint32_t stream_id)
+{
+    lwg_put_u24be(b, length);
+    b[3] = type;
+    b[4] = flags;
+    lwg_put_u32be(b + 5, stream_id & LWG_H2_MAX_STREAM_ID);
+}
 
 /* ---- writers: return bytes written or LWG_ENOMEM ---------------------- */
 

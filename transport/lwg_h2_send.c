@@ -259,6 +259,7 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
     uint8_t *start, *p, *end;
     uint32_t id;
+    unsigned run = n > 0 ? LWG_HPACK_MEMO_ID(nv[0].flags) : 0;
 
     if (c->fatal)
         return LWG_ECONN;
@@ -270,6 +271,8 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     for (size_t i = 0; i < n; i++) {
         list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
         worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
+        if (LWG_HPACK_MEMO_ID(nv[i].flags) != run)
+            run = 0;
     }
     if (list_size > c->peer.max_header_list)
         return LWG_ETOOBIG;
@@ -280,6 +283,14 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     start = lwg_h2_tx_reserve(c, room);
     end = start + room;
     p = start + 9;
+    /* A block that is one memo run (a server's response head without
+     * metadata, its OK trailers): while the memo is current, one copy into
+     * one frame, and the table is not touched. */
+    if (run != 0 && lwg_hpack_memo_use(&c->hpack_enc, run, run_key(nv, n), &p,
+                                       p + (maxf < room - 9 ? maxf : room - 9)) == LWG_OK) {
+        blen = (size_t)(p - (start + 9));
+        goto framed;
+    }
     /* The encoder may add to its table only if this block is sure to be
      * sent: the peer's decoder never sees a block given up here. */
     lwg_hpack_enc_block_begin(&c->hpack_enc,
@@ -293,6 +304,7 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
         goto no_room_block;
     lwg_hpack_enc_block_end(&c->hpack_enc, 1);
 
+framed:
     if (st->state == LWG_H2_ST_IDLE) {
         st->tx_mark = c->tx_written; /* the block starts at the tail */
         id = c->next_local_id;
