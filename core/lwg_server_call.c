@@ -109,17 +109,25 @@ void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large)
         call->handler->on_start(call);
 }
 
+/* The blocks of almost every call, kept encoded by the engine. */
+static const lwg_h2_nv response_head_nv[] = {
+    LWG_NV_MEMO(":status", "200", 1),
+    LWG_NV_MEMO("content-type", "application/grpc", 1),
+    LWG_NV_MEMO("grpc-accept-encoding", "identity", 1),
+};
+static const lwg_h2_const_block response_head_block = { response_head_nv, 3 };
+static const lwg_h2_nv trailers_ok_nv[] = { LWG_NV_MEMO("grpc-status", "0", 2) };
+static const lwg_h2_const_block trailers_ok_block = { trailers_ok_nv, 1 };
+
 /* :status, content-type and the response metadata into nv; returns the
  * count, or negative after failing the call. */
 static int response_head(lwg_call *call, lwg_h2_nv *nv, size_t room, uint8_t *scratch,
                          size_t *used)
 {
-    size_t n = 0;
+    size_t n = sizeof response_head_nv / sizeof response_head_nv[0];
     int r;
 
-    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO(":status", "200", 1);
-    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("content-type", "application/grpc", 1);
-    nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-accept-encoding", "identity", 1);
+    memcpy(nv, response_head_nv, sizeof response_head_nv);
     if (call->headers_out_count) {
         r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n, room - n,
                          scratch, LWG_HEADER_SCRATCH, used);
@@ -138,11 +146,16 @@ int lwg_server_call_send_response_headers(lwg_call *call)
     lwg_h2_nv nv[3 + LWG_MAX_METADATA];
     uint8_t scratch[LWG_HEADER_SCRATCH];
     size_t used = 0;
-    int r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
+    int r;
 
-    if (r < 0)
-        return r;
-    r = lwg_h2_submit_headers(call->h2, call->stream, nv, (size_t)r, 0);
+    if (call->headers_out_count == 0) {
+        r = lwg_h2_submit_const_headers(call->h2, call->stream, &response_head_block, 0);
+    } else {
+        r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
+        if (r < 0)
+            return r;
+        r = lwg_h2_submit_headers(call->h2, call->stream, nv, (size_t)r, 0);
+    }
     if (r == LWG_OK)
         call->headers_sent = 1;
     else if (r != LWG_EAGAIN)
@@ -168,7 +181,7 @@ int lwg_server_call_send_trailers(lwg_call *call)
     }
     if (call->status_code == LWG_STATUS_OK) {
         /* the status of almost every call: a table entry and a memo */
-        nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-status", "0", 2);
+        nv[n++] = trailers_ok_nv[0];
     } else {
         nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
         nv[n].value = (const uint8_t *)code;
@@ -194,7 +207,10 @@ int lwg_server_call_send_trailers(lwg_call *call)
         }
         n += (size_t)r;
     }
-    r = lwg_h2_submit_headers(call->h2, st, nv, n, 1);
+    if (n == 1 && call->status_code == LWG_STATUS_OK)
+        r = lwg_h2_submit_const_headers(call->h2, st, &trailers_ok_block, 1);
+    else
+        r = lwg_h2_submit_headers(call->h2, st, nv, n, 1);
     if (r != LWG_OK) {
         if (r != LWG_EAGAIN)
             lwg_call_abort(call, LWG_STATUS_INTERNAL, "trailers too large", LWG_H2_INTERNAL_ERROR);

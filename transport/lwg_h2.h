@@ -464,6 +464,23 @@ lwg_h2_stream *lwg_h2_stream_find(lwg_h2_conn *c, uint32_t id);
 int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                           const lwg_h2_nv *nv, size_t n, int end_stream);
 
+/** A header block whose fields never change, in static storage (a
+ *  server's response head without metadata, its OK trailers).  Every field
+ *  carries the same LWG_HPACK_MEMO(id); the descriptor's address is the
+ *  memo's key, so no other run may use that memo id with these fields
+ *  changed. */
+typedef struct lwg_h2_const_block {
+    const lwg_h2_nv *nv;
+    size_t n;
+} lwg_h2_const_block;
+
+/** lwg_h2_submit_headers() for a constant block on a stream that is open
+ *  for sending: while the encoder's memo holds the block's encoding (the
+ *  HPACK table unchanged since it was kept), the block is one copy into
+ *  one HEADERS frame.  Same returns as lwg_h2_submit_headers(). */
+int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
+                                const lwg_h2_const_block *b, int end_stream);
+
 /** Copy up to len DATA bytes into tx_buf as DATA frames, within the
  *  connection and stream send windows, the peer's MAX_FRAME_SIZE and the
  *  room in tx_buf.  end_stream sets END_STREAM on the last frame if all

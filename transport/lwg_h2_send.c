@@ -216,7 +216,7 @@ static uint32_t run_key(const lwg_h2_nv *nv, size_t n)
 /* Encode nv[0..n) at *p: runs marked with a memo id come from their memo
  * when it is current, and are kept in it otherwise. */
 static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_nv *nv,
-                         size_t n)
+                         size_t n, uint32_t const_key)
 {
     for (size_t i = 0; i < n;) {
         unsigned id = LWG_HPACK_MEMO_ID(nv[i].flags);
@@ -228,7 +228,7 @@ static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_
         if (id != 0) {
             while (j < n && LWG_HPACK_MEMO_ID(nv[j].flags) == id)
                 j++;
-            key = run_key(nv + i, j - i);
+            key = const_key != 0 ? const_key : run_key(nv + i, j - i);
             r = lwg_hpack_memo_use(e, id, key, p, end);
             if (r == LWG_OK) {
                 i = j;
@@ -251,15 +251,16 @@ static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_
     return LWG_OK;
 }
 
-int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
-                          const lwg_h2_nv *nv, size_t n, int end_stream)
+/* lwg_h2_submit_headers(); const_key != 0: the block is one memo run with
+ * that key (lwg_h2_submit_const_headers()). */
+static int submit_headers(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_nv *nv, size_t n,
+                          int end_stream, uint32_t const_key)
 {
     uint64_t list_size = 0;
     size_t worst = LWG_HPACK_UPDATES_MAX;
     size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
     uint8_t *start, *p, *end;
     uint32_t id;
-    unsigned run = n > 0 ? LWG_HPACK_MEMO_ID(nv[0].flags) : 0;
 
     if (c->fatal)
         return LWG_ECONN;
@@ -271,8 +272,6 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     for (size_t i = 0; i < n; i++) {
         list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
         worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
-        if (LWG_HPACK_MEMO_ID(nv[i].flags) != run)
-            run = 0;
     }
     if (list_size > c->peer.max_header_list)
         return LWG_ETOOBIG;
@@ -283,19 +282,11 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
     start = lwg_h2_tx_reserve(c, room);
     end = start + room;
     p = start + 9;
-    /* A block that is one memo run (a server's response head without
-     * metadata, its OK trailers): while the memo is current, one copy into
-     * one frame, and the table is not touched. */
-    if (run != 0 && lwg_hpack_memo_use(&c->hpack_enc, run, run_key(nv, n), &p,
-                                       p + (maxf < room - 9 ? maxf : room - 9)) == LWG_OK) {
-        blen = (size_t)(p - (start + 9));
-        goto framed;
-    }
     /* The encoder may add to its table only if this block is sure to be
      * sent: the peer's decoder never sees a block given up here. */
     lwg_hpack_enc_block_begin(&c->hpack_enc,
                               worst + 9 * ((worst + maxf - 1) / maxf) <= room);
-    if (encode_fields(&c->hpack_enc, &p, end, nv, n) != LWG_OK)
+    if (encode_fields(&c->hpack_enc, &p, end, nv, n, const_key) != LWG_OK)
         goto no_room_block;
     blen = (size_t)(p - (start + 9));
     nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
@@ -304,7 +295,6 @@ int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
         goto no_room_block;
     lwg_hpack_enc_block_end(&c->hpack_enc, 1);
 
-framed:
     if (st->state == LWG_H2_ST_IDLE) {
         st->tx_mark = c->tx_written; /* the block starts at the tail */
         id = c->next_local_id;
@@ -328,6 +318,45 @@ no_room:
         return LWG_ETOOBIG;
     lwg_h2_want_send(c, st, 1);
     return LWG_EAGAIN;
+}
+
+int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
+                          const lwg_h2_nv *nv, size_t n, int end_stream)
+{
+    return submit_headers(c, st, nv, n, end_stream, 0);
+}
+
+int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
+                                const lwg_h2_const_block *b, int end_stream)
+{
+    uint32_t key = (uint32_t)(uintptr_t)b | 1u; /* never 0 */
+    size_t room, lim, list_size = 0;
+    uint8_t *start, *p;
+
+    if (c->fatal || st == NULL || !stream_can_send(st) || b->n == 0)
+        return submit_headers(c, st, b->nv, b->n, end_stream, key);
+    for (size_t i = 0; i < b->n; i++)
+        list_size += (size_t)b->nv[i].name_len + b->nv[i].value_len + 32u;
+    room = tx_room_for_streams(c);
+    if (room <= 9 || list_size > c->peer.max_header_list)
+        return submit_headers(c, st, b->nv, b->n, end_stream, key);
+    /* the memo is current: one copy into one frame, the table untouched */
+    start = lwg_h2_tx_reserve(c, room);
+    p = start + 9;
+    lim = c->peer.max_frame_size < room - 9 ? c->peer.max_frame_size : room - 9;
+    if (lwg_hpack_memo_use(&c->hpack_enc, LWG_HPACK_MEMO_ID(b->nv[0].flags), key, &p,
+                           p + lim) != LWG_OK)
+        return submit_headers(c, st, b->nv, b->n, end_stream, key);
+    lwg_h2_frame_hdr_encode(start, (uint32_t)(p - (start + 9)), LWG_H2_HEADERS,
+                            (uint8_t)(LWG_H2_FLAG_END_HEADERS |
+                                      (end_stream ? LWG_H2_FLAG_END_STREAM : 0)),
+                            st->id);
+    lwg_h2_tx_commit(c, (size_t)(p - start));
+    c->hd_frames_sent++;
+    lwg_h2_want_send(c, st, 0);
+    if (end_stream)
+        lwg_h2_stream_local_end(c, st);
+    return LWG_OK;
 }
 
 /* ---- DATA -------------------------------------------------------------- */
