@@ -5,7 +5,7 @@
  *
  *   build/bench/bin/lwg_bench_client --server=127.0.0.1:PORT
  *       [--mode=unary|sstream|cstream] [--conc=1] [--size=100]
- *       [--secs=2] [--warmup=0.5] [--calls=0] [--count=1000]
+ *       [--secs=2] [--warmup=0.5] [--calls=0] [--count=1000] [--deadline-ms=0]
  *
  *   unary    Unary calls with a `size`-byte payload (the response is
  *            decoded and its length checked)
@@ -17,6 +17,9 @@
  * line, the same as the C++ and grpc-go benchmark clients print:
  *   RESULT {"calls":N,"secs":S,"calls_per_s":R,"p50_us":A,"p99_us":B,
  *           "bytes":N,"mb_per_s":M,"errors":E}
+ * --deadline-ms=N gives every call a deadline (sent as grpc-timeout); the
+ * default is none, as in the C++ and grpc-go clients, so that all three
+ * do the same work per call.
  * Latency is per call, from start to status.  bytes (streaming) counts
  * payload bytes of the calls that finished OK in the measured window.
  */
@@ -223,10 +226,11 @@ static uint32_t percentile(double p)
 int main(int argc, char **argv)
 {
     static const char *const known[] = { "server", "mode", "conc", "size", "secs", "warmup",
-                                         "calls", "count", NULL };
+                                         "calls", "count", "deadline-ms", NULL };
     static const char usage[] =
         "lwg_bench_client --server=HOST:PORT [--mode=unary|sstream|cstream] [--conc=1]\n"
-        "    [--size=100] [--secs=2] [--warmup=0.5] [--calls=0] [--count=1000]";
+        "    [--size=100] [--secs=2] [--warmup=0.5] [--calls=0] [--count=1000]\n"
+        "    [--deadline-ms=0]";
     lwg_posix_client *clients[1] = { &client };
     const char *server, *m, *colon;
     char host[256];
@@ -276,7 +280,7 @@ int main(int argc, char **argv)
         chunk.data.size = msg_size;
         memset(chunk.data.bytes, 'x', msg_size);
     }
-    call_opts.timeout_ms = 60000;
+    call_opts.timeout_ms = (uint32_t)strtoul(bench_flag(argc, argv, "deadline-ms", "0"), NULL, 10);
 
     if (lwg_channel_init(&channel, server, lwg_port_now_ms()) != LWG_OK ||
         lwg_posix_client_init(&client, &channel, host, port) != LWG_OK) {
