@@ -25,16 +25,21 @@ int lwg_client_call_send_headers(lwg_call *call)
     size_t used = 0, n = 0;
     char timeout[12];
     const char *authority = (o && o->authority) ? o->authority : ch->authority;
+    lwg_h2_const_block head;
     int r;
 
-    /* Three runs the engine keeps encoded (see LWG_NV_MEMO): after the
-     * first call on a connection each is a copy of a few bytes. */
+    /* The fields fixed for the channel and the method: the engine keeps
+     * them encoded as one head (memo 4, named by the method), and as three
+     * runs (see LWG_NV_MEMO) for when calls alternate between methods.
+     * After the first calls on a connection the head is one copy. */
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO(":method", "POST", 1);
     nv[n++] = ch->use_tls ? (lwg_h2_nv)LWG_NV_MEMO(":scheme", "https", 1)
                           : (lwg_h2_nv)LWG_NV_MEMO(":scheme", "http", 1);
     nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":authority", "", 1);
     nv[n].value = (const uint8_t *)authority;
     nv[n++].value_len = (uint32_t)strlen(authority);
+    if (authority != ch->authority) /* the call's own: its text may change */
+        nv[n - 1].flags = LWG_HPACK_INDEX;
     nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":path", "", 2);
     nv[n].value = (const uint8_t *)call->method->path;
     nv[n++].value_len = (uint32_t)strlen(call->method->path);
@@ -42,6 +47,10 @@ int lwg_client_call_send_headers(lwg_call *call)
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("content-type", "application/grpc", 3);
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("user-agent", LWG_USER_AGENT, 3);
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-accept-encoding", "identity", 3);
+    head.nv = nv;
+    head.n = n;
+    head.key = (uint64_t)(uintptr_t)call->method;
+    head.memo = 4;
     if (call->has_deadline) {
         uint32_t left = lwg_call_remaining_ms(call, lwg_port_now_ms());
         if (left == 0) {
@@ -79,7 +88,11 @@ int lwg_client_call_send_headers(lwg_call *call)
         }
         n += (size_t)r;
     }
-    r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
+    if (authority == ch->authority)
+        r = lwg_h2_submit_const_headers(call->h2, call->stream, &head, nv + head.n,
+                                        n - head.n, 0);
+    else
+        r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
     if (r == LWG_OK) {
         call->headers_sent = 1;
         return LWG_OK;

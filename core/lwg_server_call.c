@@ -115,9 +115,9 @@ static const lwg_h2_nv response_head_nv[] = {
     LWG_NV_MEMO("content-type", "application/grpc", 1),
     LWG_NV_MEMO("grpc-accept-encoding", "identity", 1),
 };
-static const lwg_h2_const_block response_head_block = { response_head_nv, 3 };
+static const lwg_h2_const_block response_head_block = { response_head_nv, 3, 0, 1 };
 static const lwg_h2_nv trailers_ok_nv[] = { LWG_NV_MEMO("grpc-status", "0", 2) };
-static const lwg_h2_const_block trailers_ok_block = { trailers_ok_nv, 1 };
+static const lwg_h2_const_block trailers_ok_block = { trailers_ok_nv, 1, 0, 2 };
 
 /* :status, content-type and the response metadata into nv; returns the
  * count, or negative after failing the call. */
@@ -149,7 +149,8 @@ int lwg_server_call_send_response_headers(lwg_call *call)
     int r;
 
     if (call->headers_out_count == 0) {
-        r = lwg_h2_submit_const_headers(call->h2, call->stream, &response_head_block, 0);
+        r = lwg_h2_submit_const_headers(call->h2, call->stream, &response_head_block, NULL, 0,
+                                        0);
     } else {
         r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
         if (r < 0)
@@ -208,7 +209,7 @@ int lwg_server_call_send_trailers(lwg_call *call)
         n += (size_t)r;
     }
     if (n == 1 && call->status_code == LWG_STATUS_OK)
-        r = lwg_h2_submit_const_headers(call->h2, st, &trailers_ok_block, 1);
+        r = lwg_h2_submit_const_headers(call->h2, st, &trailers_ok_block, NULL, 0, 1);
     else
         r = lwg_h2_submit_headers(call->h2, st, nv, n, 1);
     if (r != LWG_OK) {

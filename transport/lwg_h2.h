@@ -464,22 +464,27 @@ lwg_h2_stream *lwg_h2_stream_find(lwg_h2_conn *c, uint32_t id);
 int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                           const lwg_h2_nv *nv, size_t n, int end_stream);
 
-/** A header block whose fields never change, in static storage (a
- *  server's response head without metadata, its OK trailers).  Every field
- *  carries the same LWG_HPACK_MEMO(id); the descriptor's address is the
- *  memo's key, so no other run may use that memo id with these fields
- *  changed. */
+/** The head of a header block whose fields never change for `key`: a
+ *  server's response head or OK trailers (static descriptors, key 0:
+ *  the descriptor's address), a client's request fields for one method
+ *  (key: the method).  The HPACK encoder keeps the head's encoding in
+ *  memo `memo` (1..LWG_HPACK_MEMOS) while its table does not change, so
+ *  that the head is one copy; one key must always mean the same fields on
+ *  a connection.  The fields may carry memo runs of their own (used when
+ *  the head's memo is not current). */
 typedef struct lwg_h2_const_block {
     const lwg_h2_nv *nv;
-    size_t n;
+    size_t   n;
+    uint64_t key;
+    uint8_t  memo;
 } lwg_h2_const_block;
 
-/** lwg_h2_submit_headers() for a constant block on a stream that is open
- *  for sending: while the encoder's memo holds the block's encoding (the
- *  HPACK table unchanged since it was kept), the block is one copy into
- *  one HEADERS frame.  Same returns as lwg_h2_submit_headers(). */
+/** lwg_h2_submit_headers() for the block made of `head`, then nv[0..n).
+ *  A head alone on an open stream, with its memo current, is one copy
+ *  into one HEADERS frame.  Same returns as lwg_h2_submit_headers(). */
 int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
-                                const lwg_h2_const_block *b, int end_stream);
+                                const lwg_h2_const_block *head, const lwg_h2_nv *nv,
+                                size_t n, int end_stream);
 
 /** Copy up to len DATA bytes into tx_buf as DATA frames, within the
  *  connection and stream send windows, the peer's MAX_FRAME_SIZE and the

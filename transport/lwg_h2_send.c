@@ -201,7 +201,7 @@ static size_t frame_header_block(uint8_t *b, size_t blen, size_t maxf,
 
 /* Fingerprint of a run of fields: their pointers and lengths (the caller
  * of a memo promises that these identify the contents). */
-static uint32_t run_key(const lwg_h2_nv *nv, size_t n)
+static uint64_t run_key(const lwg_h2_nv *nv, size_t n)
 {
     uint64_t h = n;
 
@@ -210,25 +210,26 @@ static uint32_t run_key(const lwg_h2_nv *nv, size_t n)
         h = h * 1000003u + (uint64_t)(uintptr_t)nv[k].value;
         h = h * 1000003u + ((uint64_t)nv[k].name_len << 32 | nv[k].value_len);
     }
-    return (uint32_t)(h ^ (h >> 32));
+    return h;
 }
 
 /* Encode nv[0..n) at *p: runs marked with a memo id come from their memo
  * when it is current, and are kept in it otherwise. */
 static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_nv *nv,
-                         size_t n, uint32_t const_key)
+                         size_t n)
 {
     for (size_t i = 0; i < n;) {
         unsigned id = LWG_HPACK_MEMO_ID(nv[i].flags);
         size_t j = i + 1;
-        uint32_t key = 0, mark = 0;
+        uint64_t key = 0;
+        uint32_t mark = 0;
         uint8_t *run = *p;
         int r;
 
         if (id != 0) {
             while (j < n && LWG_HPACK_MEMO_ID(nv[j].flags) == id)
                 j++;
-            key = const_key != 0 ? const_key : run_key(nv + i, j - i);
+            key = run_key(nv + i, j - i);
             r = lwg_hpack_memo_use(e, id, key, p, end);
             if (r == LWG_OK) {
                 i = j;
@@ -251,17 +252,41 @@ static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_
     return LWG_OK;
 }
 
-/* lwg_h2_submit_headers(); const_key != 0: the block is one memo run with
- * that key (lwg_h2_submit_const_headers()). */
-static int submit_headers(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_nv *nv, size_t n,
-                          int end_stream, uint32_t const_key)
+static uint64_t head_key(const lwg_h2_const_block *h)
 {
-    uint64_t list_size = 0;
-    size_t worst = LWG_HPACK_UPDATES_MAX;
-    size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
-    uint8_t *start, *p, *end;
-    uint32_t id;
+    return h->key != 0 ? h->key : (uint64_t)(uintptr_t)h;
+}
 
+/* Encode a constant head at *p: its memo when current, else field by
+ * field, then kept in its memo. */
+static int encode_head(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_const_block *h)
+{
+    uint8_t *start = *p;
+    uint32_t mark;
+    int r = lwg_hpack_memo_use(e, h->memo, head_key(h), p, end);
+
+    if (r != LWG_EAGAIN)
+        return r;
+    mark = lwg_hpack_memo_mark(e);
+    r = encode_fields(e, p, end, h->nv, h->n);
+    if (r == LWG_OK)
+        lwg_hpack_memo_keep(e, h->memo, head_key(h), mark, start, (size_t)(*p - start));
+    return r;
+}
+
+/* What a header list adds to the list size and to the worst-case
+ * encoded size. */
+static void tally(const lwg_h2_nv *nv, size_t n, uint64_t *list_size, size_t *worst)
+{
+    for (size_t i = 0; i < n; i++) {
+        *list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
+        *worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
+    }
+}
+
+/* Can a header block go out on st now?  LWG_OK, or why not. */
+static inline int block_allowed(const lwg_h2_conn *c, const lwg_h2_stream *st)
+{
     if (c->fatal)
         return LWG_ECONN;
     if (st == NULL || (st->state != LWG_H2_ST_IDLE && !stream_can_send(st)))
@@ -269,10 +294,44 @@ static int submit_headers(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_nv *nv
     if (st->state == LWG_H2_ST_IDLE &&
         (c->goaway_received || c->next_local_id > LWG_H2_MAX_STREAM_ID))
         return LWG_ECLOSED;
-    for (size_t i = 0; i < n; i++) {
-        list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
-        worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
-    }
+    return LWG_OK;
+}
+
+/* A stream of ours gets its id as its first HEADERS go out. */
+static void assign_local_id(lwg_h2_conn *c, lwg_h2_stream *st)
+{
+    uint32_t id = c->next_local_id;
+
+    st->tx_mark = c->tx_written; /* the block starts at the tail */
+    c->next_local_id += 2;
+    c->last_local_id = id;
+    lwg_h2_stream_assign_id(c, st, id);
+}
+
+/* A header block went into tx_buf. */
+static inline void block_sent(lwg_h2_conn *c, lwg_h2_stream *st, int end_stream)
+{
+    c->hd_frames_sent++;
+    lwg_h2_want_send(c, st, 0);
+    if (end_stream)
+        lwg_h2_stream_local_end(c, st);
+}
+
+/* The block: head (may be NULL), then nv[0..n). */
+static int submit_block(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_const_block *head,
+                        const lwg_h2_nv *nv, size_t n, int end_stream)
+{
+    uint64_t list_size = 0;
+    size_t worst = LWG_HPACK_UPDATES_MAX;
+    size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
+    uint8_t *start, *p, *end;
+    int r = block_allowed(c, st);
+
+    if (r != LWG_OK)
+        return r;
+    if (head != NULL)
+        tally(head->nv, head->n, &list_size, &worst);
+    tally(nv, n, &list_size, &worst);
     if (list_size > c->peer.max_header_list)
         return LWG_ETOOBIG;
 
@@ -286,7 +345,8 @@ static int submit_headers(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_nv *nv
      * sent: the peer's decoder never sees a block given up here. */
     lwg_hpack_enc_block_begin(&c->hpack_enc,
                               worst + 9 * ((worst + maxf - 1) / maxf) <= room);
-    if (encode_fields(&c->hpack_enc, &p, end, nv, n, const_key) != LWG_OK)
+    if ((head != NULL && encode_head(&c->hpack_enc, &p, end, head) != LWG_OK) ||
+        encode_fields(&c->hpack_enc, &p, end, nv, n) != LWG_OK)
         goto no_room_block;
     blen = (size_t)(p - (start + 9));
     nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
@@ -294,20 +354,11 @@ static int submit_headers(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_nv *nv
     if (need > room)
         goto no_room_block;
     lwg_hpack_enc_block_end(&c->hpack_enc, 1);
-
-    if (st->state == LWG_H2_ST_IDLE) {
-        st->tx_mark = c->tx_written; /* the block starts at the tail */
-        id = c->next_local_id;
-        c->next_local_id += 2;
-        c->last_local_id = id;
-        lwg_h2_stream_assign_id(c, st, id);
-    }
+    if (st->state == LWG_H2_ST_IDLE)
+        assign_local_id(c, st);
     lwg_h2_tx_commit(c, frame_header_block(start, blen, maxf, st->id,
                                            end_stream ? LWG_H2_FLAG_END_STREAM : 0));
-    c->hd_frames_sent++;
-    lwg_h2_want_send(c, st, 0);
-    if (end_stream)
-        lwg_h2_stream_local_end(c, st);
+    block_sent(c, st, end_stream);
     return LWG_OK;
 
 no_room_block:
@@ -323,39 +374,38 @@ no_room:
 int lwg_h2_submit_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                           const lwg_h2_nv *nv, size_t n, int end_stream)
 {
-    return submit_headers(c, st, nv, n, end_stream, 0);
+    return submit_block(c, st, NULL, nv, n, end_stream);
 }
 
 int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
-                                const lwg_h2_const_block *b, int end_stream)
+                                const lwg_h2_const_block *head, const lwg_h2_nv *nv,
+                                size_t n, int end_stream)
 {
-    uint32_t key = (uint32_t)(uintptr_t)b | 1u; /* never 0 */
-    size_t room, lim, list_size = 0;
+    uint64_t list_size = 0;
+    size_t worst = 0, room, lim;
     uint8_t *start, *p;
 
-    if (c->fatal || st == NULL || !stream_can_send(st) || b->n == 0)
-        return submit_headers(c, st, b->nv, b->n, end_stream, key);
-    for (size_t i = 0; i < b->n; i++)
-        list_size += (size_t)b->nv[i].name_len + b->nv[i].value_len + 32u;
+    /* The common case, a head alone whose memo is current: one copy into
+     * one frame, no encoder block. */
+    if (n != 0 || block_allowed(c, st) != LWG_OK)
+        return submit_block(c, st, head, nv, n, end_stream);
+    tally(head->nv, head->n, &list_size, &worst);
     room = tx_room_for_streams(c);
     if (room <= 9 || list_size > c->peer.max_header_list)
-        return submit_headers(c, st, b->nv, b->n, end_stream, key);
-    /* the memo is current: one copy into one frame, the table untouched */
+        return submit_block(c, st, head, nv, n, end_stream);
     start = lwg_h2_tx_reserve(c, room);
     p = start + 9;
     lim = c->peer.max_frame_size < room - 9 ? c->peer.max_frame_size : room - 9;
-    if (lwg_hpack_memo_use(&c->hpack_enc, LWG_HPACK_MEMO_ID(b->nv[0].flags), key, &p,
-                           p + lim) != LWG_OK)
-        return submit_headers(c, st, b->nv, b->n, end_stream, key);
+    if (lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, p + lim) != LWG_OK)
+        return submit_block(c, st, head, nv, n, end_stream);
+    if (st->state == LWG_H2_ST_IDLE)
+        assign_local_id(c, st);
     lwg_h2_frame_hdr_encode(start, (uint32_t)(p - (start + 9)), LWG_H2_HEADERS,
                             (uint8_t)(LWG_H2_FLAG_END_HEADERS |
                                       (end_stream ? LWG_H2_FLAG_END_STREAM : 0)),
                             st->id);
     lwg_h2_tx_commit(c, (size_t)(p - start));
-    c->hd_frames_sent++;
-    lwg_h2_want_send(c, st, 0);
-    if (end_stream)
-        lwg_h2_stream_local_end(c, st);
+    block_sent(c, st, end_stream);
     return LWG_OK;
 }
 

@@ -228,7 +228,7 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
 #define LWG_HPACK_MEMOS      4
 #define LWG_HPACK_MEMO_BYTES 16
 typedef struct lwg_hpack_memo {
-    uint32_t key;             /* the caller's fingerprint of the run       */
+    uint64_t key;             /* the caller's name for the run             */
     uint32_t changes;         /* lwg_hpack_enc.changes when it was kept    */
     uint8_t  len;             /* 0: empty                                  */
     uint8_t  bytes[LWG_HPACK_MEMO_BYTES];
@@ -324,14 +324,14 @@ static inline size_t lwg_hpack_enc_worst_case(size_t name_len, size_t value_len)
  *  between lwg_hpack_memo_mark() and lwg_hpack_memo_keep()); LWG_ENOMEM
  *  if it does not fit before end.  The caller guarantees that one key
  *  always means the same fields, in the same order, on this encoder. */
-int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint32_t key, uint8_t **p,
+int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint64_t key, uint8_t **p,
                        uint8_t *end);
 /** Before encoding a run to be kept: a token for lwg_hpack_memo_keep(). */
 uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e);
 /** The run's encoding is bytes[0..len): keep it in memo `id` under `key`,
  *  if the table did not change since the mark (the run only referenced
  *  entries) and no size update was due, and it fits. */
-void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint32_t key, uint32_t mark,
+void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint64_t key, uint32_t mark,
                          const uint8_t *bytes, size_t len);
 
 /** Number of entries in the encoder's dynamic table. */

@@ -195,7 +195,7 @@ void lwg_hpack_enc_block_end(lwg_hpack_enc *e, int sent)
 
 /* ---- memos -------------------------------------------------------------- */
 
-int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint32_t key, uint8_t **p,
+int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint64_t key, uint8_t **p,
                        uint8_t *end)
 {
     const lwg_hpack_memo *m;
@@ -217,7 +217,7 @@ uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e)
     return e->changes;
 }
 
-void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint32_t key, uint32_t mark,
+void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint64_t key, uint32_t mark,
                          const uint8_t *bytes, size_t len)
 {
     lwg_hpack_memo *m;

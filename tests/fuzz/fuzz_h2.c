@@ -143,6 +143,12 @@ static const lwg_h2_nv request_nv[] = {
       LWG_HPACK_NO_TABLE | LWG_HPACK_NO_HUFFMAN, 0, 0 },
 };
 
+/* The same fields as constant heads (lwg_h2_submit_const_headers), used
+ * on every other stream: memo copies, tails, and the fallbacks. */
+static const lwg_h2_const_block response_head = { response_nv, 2, 0, 3 };
+static const lwg_h2_const_block trailer_head = { trailer_nv, 1, 0, 4 };
+static const lwg_h2_const_block request_head = { request_nv, 3, 0x5eed, 4 };
+
 /* Send what the stream still has: response headers first (server), then
  * DATA, then the end (trailers for a server, END_STREAM on DATA for a
  * client). */
@@ -157,7 +163,8 @@ static void pump(lwg_h2_conn *c, lwg_h2_stream *st)
         if (!a->want_response)
             return;
         if (!a->responded) {
-            rc = lwg_h2_submit_headers(c, st, response_nv, 2, 0);
+            rc = (st->id & 2) ? lwg_h2_submit_const_headers(c, st, &response_head, NULL, 0, 0)
+                              : lwg_h2_submit_headers(c, st, response_nv, 2, 0);
             if (rc != LWG_OK)
                 return;
             a->responded = 1;
@@ -177,7 +184,9 @@ static void pump(lwg_h2_conn *c, lwg_h2_stream *st)
             return; /* closed inside */
     }
     if (c->is_server && a->remote_ended && !a->ended) {
-        if (lwg_h2_submit_headers(c, st, trailer_nv, 2, 1) == LWG_OK)
+        if (((st->id & 2) ? lwg_h2_submit_const_headers(c, st, &trailer_head, trailer_nv + 1,
+                                                        1, 1)
+                          : lwg_h2_submit_headers(c, st, trailer_nv, 2, 1)) == LWG_OK)
             a->ended = 1;
     }
 }
@@ -322,8 +331,11 @@ static void open_client_stream(lwg_h2_conn *c)
     a = app(c, st);
     memset(a, 0, sizeof *a);
     a->to_send = 100 + (uint32_t)(st - c->streams) * 500;
-    if (lwg_h2_submit_headers(c, st, request_nv, sizeof request_nv / sizeof request_nv[0],
-                              0) != LWG_OK)
+    if (((st - c->streams) & 1
+             ? lwg_h2_submit_const_headers(c, st, &request_head, request_nv + 3,
+                                           sizeof request_nv / sizeof request_nv[0] - 3, 0)
+             : lwg_h2_submit_headers(c, st, request_nv,
+                                     sizeof request_nv / sizeof request_nv[0], 0)) != LWG_OK)
         return; /* retried never: the stream just waits (fine) */
     CHECK(st->id != 0 && (st->id & 1) == 1);
     pump(c, st);

@@ -1503,6 +1503,89 @@ static void test_send_header_block_too_big(void)
     CHECK_EQ(lwg_h2_submit_headers(t->c, st, nv, 1, 0), LWG_ETOOBIG);
 }
 
+/* Constant heads (lwg_h2_submit_const_headers): after the block that
+ * adds the fields to the table and the one that keeps the memo, a head
+ * alone is one copy of two index bytes; every block, with a tail or
+ * not, decodes to the head's fields, also across a change of the peer's
+ * table size (which must put a size update first, so no memo copy). */
+static void test_const_headers(void)
+{
+    static const lwg_h2_nv head_nv[] = {
+        { (const uint8_t *)":status", (const uint8_t *)"200", 7, 3,
+          LWG_HPACK_INDEX | LWG_HPACK_MEMO(1), 0, 0 },
+        { (const uint8_t *)"content-type", (const uint8_t *)"application/grpc", 12, 16,
+          LWG_HPACK_INDEX | LWG_HPACK_MEMO(1), 0, 0 },
+    };
+    static const lwg_h2_const_block head = { head_nv, 2, 0, 1 };
+    static const lwg_h2_nv tail[] = {
+        { (const uint8_t *)"x-n", (const uint8_t *)"7", 3, 1, 0, 0, 0 },
+    };
+    static lwg_hpack_dec dec;
+    static buf b;
+    tctx *t = &ctx_a;
+
+    setup(t, &conn_a, SERVER, NULL, 0);
+    lwg_hpack_dec_init(&dec, 4096);
+    b.n = 0;
+    handshake(&b, SERVER);
+    CHECK_EQ(feed(t, b.b, b.n, 0), 0);
+    for (uint32_t i = 0; i < 9; i++) {
+        uint32_t sid = 1 + 2 * i;
+        int with_tail = i % 3 == 2;
+        size_t from, pos = 0, used, nfields = 0;
+        lwg_h2_stream *st;
+        out_frame f;
+        uint8_t scratch[64];
+        lwg_hpack_field fld;
+        int found = 0;
+
+        b.n = 0;
+        if (i == 6) { /* the peer's table shrinks: a size update is due */
+            settings1(&b, LWG_H2_SETTINGS_HEADER_TABLE_SIZE, 64);
+            lwg_hpack_dec_set_settings_max(&dec, 64);
+        }
+        headers(&b, sid, 1);
+        CHECK_EQ(feed(t, b.b, b.n, 0), 0);
+        st = lwg_h2_stream_find(t->c, sid);
+        CHECK(st != NULL);
+        if (st == NULL)
+            return;
+        from = t->out_len;
+        CHECK_EQ(lwg_h2_submit_const_headers(t->c, st, &head, with_tail ? tail : NULL,
+                                             with_tail ? 1u : 0u, 0), LWG_OK);
+        drain(t);
+        CHECK(t->out_len > from);
+        for (size_t k = 0; nth_frame(t, k, &f); k++) {
+            if (f.h.type != LWG_H2_HEADERS || f.h.stream_id != sid)
+                continue;
+            found = 1;
+            CHECK(f.h.flags & LWG_H2_FLAG_END_HEADERS);
+            CHECK(!(f.h.flags & LWG_H2_FLAG_END_STREAM));
+            if (i >= 2 && i != 6 && !with_tail)
+                CHECK_EQ(f.h.length, 2u); /* the memo: two index bytes */
+            lwg_hpack_dec_block_begin(&dec);
+            while (pos < f.h.length) {
+                CHECK_EQ(lwg_hpack_decode_field(&dec, f.payload + pos, f.h.length - pos, &used,
+                                                scratch, sizeof scratch, &fld), LWG_OK);
+                pos += used;
+                if (fld.name == NULL)
+                    continue; /* the size update */
+                if (nfields < 2) {
+                    CHECK_EQ(fld.name_len, head_nv[nfields].name_len);
+                    CHECK_MEM(fld.name, head_nv[nfields].name, fld.name_len);
+                    CHECK_EQ(fld.value_len, head_nv[nfields].value_len);
+                    CHECK_MEM(fld.value, head_nv[nfields].value, fld.value_len);
+                } else {
+                    CHECK(with_tail && fld.name_len == 3 && fld.value[0] == '7');
+                }
+                nfields++;
+            }
+        }
+        CHECK(found);
+        CHECK_EQ(nfields, with_tail ? 3u : 2u);
+    }
+}
+
 /* ======================================================================
  * 6. Flow-control details seen from the output
  * ==================================================================== */
@@ -1700,6 +1783,7 @@ int main(void)
     RUN(test_two_engines_100_streams_tiny_windows);
     RUN(test_send_continuation_split);
     RUN(test_send_header_block_too_big);
+    RUN(test_const_headers);
     RUN(test_window_update_after_half_consumed);
     RUN(test_conn_window_update_and_closed_stream_credit);
     RUN(test_submit_data_respects_windows_and_frame_size);
