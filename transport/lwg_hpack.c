@@ -23,6 +23,14 @@
 
 #define ENTRY_OVERHEAD LWG_HPACK_ENTRY_OVERHEAD
 
+/* Rare paths kept out of line, so that the common ones save no registers
+ * for them (a hint only). */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* The representation kinds and their prefix lengths (RFC 7541 §6). */
 #define REP_INDEXED      0x80u
 #define REP_SIZE_UPDATE  0x20u
@@ -307,6 +315,28 @@ static int ring_view(const lwg_hpack_dec *d, size_t offset, size_t len,
     return LWG_OK;
 }
 
+/* entry_view() of dynamic entry e when it wraps the ring or is to be
+ * copied (out of line: the usual views need no registers for it). */
+static NOINLINE int entry_copy(const lwg_hpack_dec *d, const lwg_hpack_dyn_entry *e, int copy,
+                               uint8_t *scratch, size_t scratch_size, size_t *used,
+                               lwg_hpack_field *name, lwg_hpack_field *value)
+{
+    int r = ring_view(d, e->offset, e->name_len, copy, scratch, scratch_size, used,
+                      &name->name);
+
+    if (r != LWG_OK)
+        return r;
+    name->name_len = e->name_len;
+    if (value != NULL) {
+        r = ring_view(d, ring_wrap((size_t)e->offset + e->name_len), e->value_len, copy,
+                      scratch, scratch_size, used, &value->value);
+        if (r != LWG_OK)
+            return r;
+        value->value_len = e->value_len;
+    }
+    return LWG_OK;
+}
+
 /* Entry `index` (1..61 static, then dynamic newest first) as views:
  * static strings point at const data, dynamic ones into the ring, or into
  * scratch[*used..) when they wrap or when copy != 0.  value may be NULL
@@ -331,7 +361,6 @@ static inline int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
     } else {
         size_t slot = slot_add(d->oldest, (size_t)d->count - (index - LWG_HPACK_STATIC_COUNT));
         const lwg_hpack_dyn_entry *e = &d->entries[slot];
-        int r;
 
         name->name_id = e->name_id;
         name->cls = e->cls;
@@ -345,19 +374,7 @@ static inline int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
             }
             return LWG_OK;
         }
-        r = ring_view(d, e->offset, e->name_len, copy, scratch, scratch_size,
-                      used, &name->name);
-        if (r != LWG_OK)
-            return r;
-        name->name_len = e->name_len;
-        if (value != NULL) {
-            r = ring_view(d, ring_wrap((size_t)e->offset + e->name_len),
-                          e->value_len, copy, scratch, scratch_size, used,
-                          &value->value);
-            if (r != LWG_OK)
-                return r;
-            value->value_len = e->value_len;
-        }
+        return entry_copy(d, e, copy, scratch, scratch_size, used, name, value);
     }
     return LWG_OK;
 }
@@ -565,22 +582,13 @@ static void memo_keep(lwg_hpack_dec *d, const str_ref *s, const lwg_hpack_field 
 #define memo_keep(d, s, out, vcls) ((void)0)
 #endif
 
-/* An indexed field (RFC 7541 §6.1) whose index is in[0] & 0x7f or more. */
-static int decode_indexed(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
-                          size_t *consumed, uint8_t *scratch, size_t scratch_size,
-                          lwg_hpack_field *out)
+/* An indexed field (RFC 7541 §6.1): entry `index`, n bytes of input. */
+static int decode_indexed(lwg_hpack_dec *d, size_t index, size_t n, size_t *consumed,
+                          uint8_t *scratch, size_t scratch_size, lwg_hpack_field *out)
 {
-    size_t index = in[0] & 0x7fu, n = 1, used = 0;
+    size_t used = 0;
     int r;
 
-    if (index == 0x7fu) {
-        uint32_t v;
-
-        r = lwg_hpack_int_decode(in, in_len, 7, &v, &n);
-        if (r != LWG_OK)
-            return r;
-        index = v;
-    }
     out->never_indexed = 0;
     r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
     if (r == LWG_EPROTO)
@@ -590,9 +598,24 @@ static int decode_indexed(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     return r;
 }
 
-int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
-                           size_t *consumed, uint8_t *scratch,
-                           size_t scratch_size, lwg_hpack_field *out)
+/* An indexed field whose index takes more than the first byte. */
+static NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+                                        size_t *consumed, uint8_t *scratch,
+                                        size_t scratch_size, lwg_hpack_field *out)
+{
+    uint32_t index;
+    size_t n;
+    int r = lwg_hpack_int_decode(in, in_len, 7, &index, &n);
+
+    if (r != LWG_OK)
+        return r;
+    return decode_indexed(d, index, n, consumed, scratch, scratch_size, out);
+}
+
+/* A size update or a literal at in[0] (in_len > 0). */
+static NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+                                 size_t *consumed, uint8_t *scratch, size_t scratch_size,
+                                 lwg_hpack_field *out)
 {
     size_t pos, used = 0, n;
     uint32_t index;
@@ -600,15 +623,6 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     int incremental, never, plain, hit = 0, r;
     str_ref name = { NULL, 0, 0 }, value;
 
-    *consumed = 0;
-    if (in_len == 0)
-        return LWG_EAGAIN;
-    /* A field: our lowered setting must have been acknowledged by a size
-     * update at the start of this block (RFC 7541 §4.2). */
-    if (in[0] & REP_INDEXED) /* the usual field first */
-        return d->max_size > d->settings_max
-                   ? LWG_EPROTO
-                   : decode_indexed(d, in, in_len, consumed, scratch, scratch_size, out);
     if ((in[0] & 0xe0u) == REP_SIZE_UPDATE) {
         r = lwg_hpack_int_decode(in, in_len, 5, &index, &n);
         if (r != LWG_OK)
@@ -687,6 +701,25 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     if (incremental)
         table_insert(d, out);
     return LWG_OK;
+}
+
+int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+                           size_t *consumed, uint8_t *scratch,
+                           size_t scratch_size, lwg_hpack_field *out)
+{
+    *consumed = 0;
+    if (in_len == 0)
+        return LWG_EAGAIN;
+    /* A field: our lowered setting must have been acknowledged by a size
+     * update at the start of this block (RFC 7541 §4.2). */
+    if (!(in[0] & REP_INDEXED))
+        return decode_other(d, in, in_len, consumed, scratch, scratch_size, out);
+    if (d->max_size > d->settings_max)
+        return LWG_EPROTO;
+    if ((in[0] & 0x7fu) == 0x7fu)
+        return decode_indexed_long(d, in, in_len, consumed, scratch, scratch_size, out);
+    /* the usual field: one byte */
+    return decode_indexed(d, in[0] & 0x7fu, 1, consumed, scratch, scratch_size, out);
 }
 
 /* ======================================================================
