@@ -1,8 +1,9 @@
 /*
  * lwg_h2_recv.c - the inbound frame state machine (RFC 9113 §4-§6).
  *
- * Resumable at every byte: the 9-byte header is gathered in rx_hdr, then
- * the payload is processed as it arrives.  DATA bytes go straight up as
+ * Resumable at every byte: the 9-byte header is read in place (gathered
+ * in rx_hdr only when it comes in pieces), then the payload is processed
+ * as it arrives.  DATA bytes go straight up as
  * views into the caller's input; header fragments go to lwg_h2_hdr.c;
  * small control payloads are gathered in rx_ctl (SETTINGS one 6-byte
  * entry at a time).  Before a frame is started, tx_buf must have room for
@@ -77,12 +78,12 @@ static int start_headers(lwg_h2_conn *c)
     return lwg_h2_hb_begin(c);
 }
 
-static int frame_start(lwg_h2_conn *c)
+static int frame_start(lwg_h2_conn *c, const uint8_t hdr[9])
 {
     lwg_h2_frame_hdr *fh = &c->rx;
     lwg_h2_stream *st;
 
-    lwg_h2_frame_hdr_decode(c->rx_hdr, fh);
+    lwg_h2_frame_hdr_decode(hdr, fh);
     c->rx_pos = 0;
     c->rx_pad = 0;
     c->rx_ctl_have = 0;
@@ -526,19 +527,26 @@ int lwg_h2_recv(lwg_h2_conn *c, const uint8_t *data, size_t len, uint32_t now_ms
             break;
         }
         case LWG_H2_RX_HEADER: {
+            const uint8_t *hdr;
             size_t k;
             if (c->rx_hdr_have == 0 && lwg_h2_tx_free(c) < LWG_H2_TX_RESERVE)
                 return (int)used; /* flush output first */
-            k = 9u - c->rx_hdr_have;
-            if (k > n)
-                k = n;
-            memcpy(c->rx_hdr + c->rx_hdr_have, p, k);
-            c->rx_hdr_have = (uint8_t)(c->rx_hdr_have + k);
-            used += k;
-            if (c->rx_hdr_have < 9)
-                break;
-            c->rx_hdr_have = 0;
-            if (frame_start(c) < 0 || c->fatal)
+            if (c->rx_hdr_have == 0 && n >= 9) { /* whole: read in place */
+                hdr = p;
+                used += 9;
+            } else {
+                k = 9u - c->rx_hdr_have;
+                if (k > n)
+                    k = n;
+                memcpy(c->rx_hdr + c->rx_hdr_have, p, k);
+                c->rx_hdr_have = (uint8_t)(c->rx_hdr_have + k);
+                used += k;
+                if (c->rx_hdr_have < 9)
+                    break;
+                c->rx_hdr_have = 0;
+                hdr = c->rx_hdr;
+            }
+            if (frame_start(c, hdr) < 0 || c->fatal)
                 return LWG_ECONN;
             if (c->rx.length == 0) {
                 if (frame_end(c) < 0 || c->fatal)
