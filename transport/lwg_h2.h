@@ -149,18 +149,14 @@ typedef struct lwg_h2_stream {
     void    *user;
 } lwg_h2_stream;
 
-/** A header field going out or coming in.  Incoming views are valid only
- *  during the callback that carries them. */
-typedef struct lwg_h2_nv {
-    const uint8_t *name;
-    const uint8_t *value;
-    uint32_t name_len;
-    uint32_t value_len;
-    unsigned flags;         /* LWG_HPACK_NEVER_INDEX, LWG_HPACK_NO_HUFFMAN, */
-                            /* LWG_HPACK_INDEX, LWG_HPACK_MEMO(id)         */
-    uint8_t  name_id;       /* coming in: LWG_HNAME_* of the name          */
-    uint8_t  cls;           /* coming in: LWG_HPACK_CLS_* of the field     */
-} lwg_h2_nv;
+/** A header field going out or coming in: the HPACK decoder's field type
+ *  (name, value, name_len, value_len, flags, name_id, cls; see
+ *  lwg_hpack_field), so that a decoded field goes up as it is.  Going out,
+ *  flags are LWG_HPACK_NEVER_INDEX, _NO_HUFFMAN, _INDEX, _NO_TABLE,
+ *  LWG_HPACK_MEMO(id); coming in, LWG_HPACK_NEVER_INDEX or 0, with the
+ *  name's LWG_HNAME_* and the field's LWG_HPACK_CLS_* bits.  Incoming
+ *  views are valid only during the callback that carries them. */
+typedef lwg_hpack_field lwg_h2_nv;
 
 /** Which header block a field or on_headers_end belongs to. */
 #define LWG_H2_HDR_INITIAL  0   /* request headers, or response headers */

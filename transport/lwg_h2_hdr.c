@@ -95,7 +95,6 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
 static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
     lwg_h2_stream *st;
-    lwg_h2_nv nv;
     int r;
 
     if (!c->hb_deliver)
@@ -119,14 +118,7 @@ static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
     }
     if (c->cb == NULL || c->cb->on_header == NULL)
         return;
-    nv.name = f->name;
-    nv.name_len = (uint32_t)f->name_len;
-    nv.value = f->value;
-    nv.value_len = (uint32_t)f->value_len;
-    nv.flags = f->never_indexed ? LWG_HPACK_NEVER_INDEX : 0;
-    nv.name_id = f->name_id;
-    nv.cls = f->cls;
-    r = c->cb->on_header(c, st, c->hb_kind, &nv);
+    r = c->cb->on_header(c, st, c->hb_kind, f); /* lwg_h2_nv is the field type */
     if (r < 0) {
         uint32_t code = (-r <= LWG_H2_HTTP_1_1_REQUIRED) ? (uint32_t)-r : LWG_H2_INTERNAL_ERROR;
         c->hb_deliver = 0;

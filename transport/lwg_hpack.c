@@ -429,7 +429,7 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
 {
     size_t used = 0;
 
-    out->never_indexed = 0;
+    out->flags = 0;
     return entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
 }
 
@@ -470,7 +470,7 @@ static int parse_string(const uint8_t *in, size_t in_len, size_t *pos,
 /* Decode string s into scratch[*used..). */
 static int put_string(const str_ref *s, uint8_t *scratch,
                       size_t scratch_size, size_t *used,
-                      const uint8_t **view, size_t *len)
+                      const uint8_t **view, uint32_t *len)
 {
     size_t room = scratch_size - *used;
     uint8_t *dst = scratch != NULL ? scratch + *used : NULL;
@@ -490,7 +490,7 @@ static int put_string(const str_ref *s, uint8_t *scratch,
             memcpy(dst, s->data, n);
     }
     *view = n > 0 ? dst : (const uint8_t *)"";
-    *len = n;
+    *len = (uint32_t)n;
     *used += n;
     return LWG_OK;
 }
@@ -589,7 +589,7 @@ static int decode_indexed(lwg_hpack_dec *d, size_t index, size_t n, size_t *cons
     size_t used = 0;
     int r;
 
-    out->never_indexed = 0;
+    out->flags = 0;
     r = entry_view(d, index, 0, scratch, scratch_size, &used, out, out);
     if (r == LWG_EPROTO)
         return r;
@@ -635,7 +635,7 @@ static NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_
         out->name_len = 0;
         out->value = NULL;
         out->value_len = 0;
-        out->never_indexed = 0;
+        out->flags = 0;
         *consumed = n;
         return LWG_OK;
     }
@@ -683,7 +683,7 @@ static NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_
     *consumed = pos;
     if (r != LWG_OK)
         return r;
-    out->never_indexed = (uint8_t)never;
+    out->flags = never ? LWG_HPACK_NEVER_INDEX : 0u;
     /* An indexed name comes with its classes; a literal one is looked at
      * here. */
     if (index == 0) {

@@ -82,16 +82,22 @@ extern const uint8_t lwg_hpack_static_name[61];
 #define LWG_HPACK_CLS_PRINTABLE   0x04u /* value only of 0x20..0x7e       */
 #define LWG_HPACK_CLS_NAME_OK     0x08u /* the name alone passes §8.2.1   */
 
-/** A decoded header field.  The views point into the scratch buffer, into
- *  the decoder's dynamic table, or at const static-table data; they are
- *  valid until the next call on the decoder or until the scratch buffer
- *  is reused, whichever is first.  Strings are not NUL-terminated. */
+/** A header field: what the decoder gives, and (as lwg_h2_nv, the same
+ *  type) what the HTTP/2 engine hands up and is asked to send, so that a
+ *  decoded field goes up without a copy.  Decoded views point into the
+ *  scratch buffer, into the decoder's dynamic table or memo, or at const
+ *  static-table data; they are valid until the next call on the decoder
+ *  or until the scratch buffer is reused, whichever is first.  Strings
+ *  are not NUL-terminated. */
 typedef struct lwg_hpack_field {
-    const uint8_t *name;  size_t name_len;
-    const uint8_t *value; size_t value_len;
-    uint8_t never_indexed;   /* literal never-indexed representation */
-    uint8_t name_id;         /* LWG_HNAME_* of the name                */
-    uint8_t cls;             /* LWG_HPACK_CLS_* bits                   */
+    const uint8_t *name;
+    const uint8_t *value;
+    uint32_t name_len;
+    uint32_t value_len;
+    unsigned flags;          /* decoded: LWG_HPACK_NEVER_INDEX for a never-  */
+                             /* indexed literal; to send: LWG_HPACK_* below  */
+    uint8_t  name_id;        /* decoded: LWG_HNAME_* of the name              */
+    uint8_t  cls;            /* decoded: LWG_HPACK_CLS_* bits                 */
 } lwg_hpack_field;
 
 /** RFC 9113 §8.2.1 field syntax: the name is a non-empty lowercase token

@@ -80,7 +80,7 @@ static void copy_field(got_field *g, const lwg_hpack_field *f)
     if (f->value_len > 0)
         memcpy(g->value, f->value, f->value_len);
     g->value_len = f->value_len;
-    g->never = f->never_indexed;
+    g->never = (f->flags & LWG_HPACK_NEVER_INDEX) != 0;
 }
 
 static int str_eq(const uint8_t *a, size_t alen, const char *b)
@@ -1773,7 +1773,7 @@ static void test_value_memo(void)
         CHECK_EQ(f.value_len, vlen);
         CHECK_MEM(f.value, v, vlen);
         CHECK_EQ(f.cls, ref_cls((const uint8_t *)":path", 5, v, vlen));
-        CHECK_EQ(f.never_indexed, kind == LWG_HPACK_LIT_NEVER);
+        CHECK_EQ((f.flags & LWG_HPACK_NEVER_INDEX) != 0, kind == LWG_HPACK_LIT_NEVER);
     }
 }
 #endif

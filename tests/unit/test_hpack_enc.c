@@ -72,7 +72,7 @@ static void dec_check(const uint8_t *buf, size_t len, const fld *f, size_t n)
         CHECK(out.value_len == strlen(f[k].value) &&
               (out.value_len == 0 || memcmp(out.value, f[k].value, out.value_len) == 0));
         if (f[k].flags & LWG_HPACK_NEVER_INDEX)
-            CHECK_EQ(out.never_indexed, 1);
+            CHECK_EQ(out.flags, LWG_HPACK_NEVER_INDEX);
         k++;
     }
     CHECK_EQ(k, n);
