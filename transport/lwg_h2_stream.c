@@ -180,16 +180,16 @@ void lwg_h2_stream_set_state(lwg_h2_conn *c, lwg_h2_stream *st, uint8_t state)
 {
     uint8_t old = st->state;
 
-    /* only what the change touches: leaving or entering IDLE or
-     * RST_PENDING (most changes are between the open states) */
-    if (old == LWG_H2_ST_IDLE || state == LWG_H2_ST_IDLE ||
-        old == LWG_H2_ST_RST_PENDING || state == LWG_H2_ST_RST_PENDING) {
-        account(c, st, 0);
-        st->state = state;
-        account(c, st, 1);
-    } else {
-        st->state = state;
-    }
+    /* only what the change touches (both states are in use, so the slot
+     * stays counted): the count of non-IDLE streams when IDLE is left or
+     * entered, the RST_PENDING set when that is */
+    st->state = state;
+    if ((old == LWG_H2_ST_IDLE) != (state == LWG_H2_ST_IDLE))
+        c->streams_counted[st->local] =
+            (uint16_t)(c->streams_counted[st->local] + (old == LWG_H2_ST_IDLE ? 1u : 0xffffu));
+    if ((old == LWG_H2_ST_RST_PENDING) != (state == LWG_H2_ST_RST_PENDING))
+        lwg_h2_slot_put(c->slots_rst_pending, lwg_h2_slot_of(c, st),
+                        state == LWG_H2_ST_RST_PENDING);
     /* a half-closed (remote) stream being closed passes through
      * HALF_CLOSED_LOCAL: credit consumed before may be owed again */
     if (receiving_state(state) && !receiving_state(old))
