@@ -65,17 +65,15 @@ void lwg_call_stream_closed(lwg_call *call);
  *  ms until it (LWG_NO_TIMEOUT without one). */
 uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
 
-/** Fields both roles read the same way (content-type, grpc-encoding):
- *  noted in the call; returns 1 if `nv` was one of them. */
+/** A received field both roles treat the same way: content-type and
+ *  grpc-encoding (noted in the call), and the fields that are protocol,
+ *  not application metadata: pseudo-headers, te, and the reserved grpc-*
+ *  names (except -bin ones such as grpc-status-details-bin, which
+ *  applications read).  Returns 1 for those, 0 for metadata.  The engine
+ *  names the known fields (nv->name_id) and refuses unknown
+ *  pseudo-headers, so only other grpc-* names are looked at byte by
+ *  byte. */
 int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
-
-/** Non-zero for fields that are protocol, not application metadata:
- *  pseudo-headers, te, and the reserved grpc-* names (except -bin ones
- *  such as grpc-status-details-bin, which applications read).  For a
- *  received field: the engine names the known ones (nv->name_id) and
- *  refuses unknown pseudo-headers, so only other grpc-* names are looked
- *  at byte by byte. */
-int lwg_nv_is_protocol(const lwg_h2_nv *nv);
 
 /** Add a received field to `md` (lwg_metadata_add_wire()), skipping the
  *  byte checks the HPACK decoder's classes (nv->cls) vouch for. */

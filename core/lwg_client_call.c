@@ -133,7 +133,7 @@ int lwg_client_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
     default:
         break;
     }
-    if (lwg_call_header_common(call, nv) || lwg_nv_is_protocol(nv))
+    if (lwg_call_header_common(call, nv))
         return 0;
     /* everything else is metadata for the application */
     /* full storage fails the call; a malformed entry is dropped */

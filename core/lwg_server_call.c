@@ -38,7 +38,7 @@ int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
     default:
         break;
     }
-    if (lwg_call_header_common(call, nv) || lwg_nv_is_protocol(nv))
+    if (lwg_call_header_common(call, nv))
         return 0;
     /* full storage fails the call; a malformed entry is dropped */
     if (lwg_call_md_add(&call->md_in, nv) == LWG_ENOMEM)
