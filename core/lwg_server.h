@@ -76,6 +76,8 @@ typedef struct lwg_server_conn {
     uint32_t idle_deadline_ms;      /* max_connection_idle (jittered)      */
     uint32_t grace_deadline_ms;     /* drain: close after this             */
     void *transport;                /* the driver's (e.g. its lwg_tls_conn) */
+    const lwg_handler *last_handler;/* the last :path found, tried first    */
+    uint32_t last_path_len;
     lwg_keepalive ka;
     lwg_ping_policy pings;
     lwg_h2_conn h2;                 /* last: large                         */

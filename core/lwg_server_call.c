@@ -20,7 +20,17 @@ int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
         return 0; /* gRPC clients send no trailers */
     switch (nv->name_id) {
     case LWG_HNAME_PATH:
-        call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
+        /* a connection's calls mostly go to one method: try it first */
+        if (sc->last_handler != NULL && nv->value_len == sc->last_path_len &&
+            memcmp(nv->value, sc->last_handler->method->path, nv->value_len) == 0) {
+            call->handler = sc->last_handler;
+        } else {
+            call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
+            if (call->handler != NULL) {
+                sc->last_handler = call->handler;
+                sc->last_path_len = nv->value_len;
+            }
+        }
         call->method = call->handler ? call->handler->method : NULL;
         return 0;
     case LWG_HNAME_METHOD:

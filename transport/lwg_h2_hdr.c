@@ -271,8 +271,10 @@ int lwg_h2_hb_finish(lwg_h2_conn *c)
     c->hb_active = 0;
     if (c->hb_len != 0) /* the block ended inside a representation */
         return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_COMPRESSION_ERROR, "truncated block");
-    st = lwg_h2_stream_find(c, id);
-    if (st == NULL || !lwg_h2_stream_receiving(st, id))
+    /* the slot found when the block began; the id check sees a reset in a
+     * callback since, which frees or reuses it */
+    st = c->hb_stream;
+    if (!lwg_h2_stream_receiving(st, id))
         return 0; /* refused, reset or ignored: decoded for HPACK only */
 
     ok = !c->hb_malformed && !c->hb_self_dependency; /* §5.3.1 */
