@@ -497,6 +497,7 @@ int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
     case LWG_HNAME_SCHEME: case LWG_HNAME_STATUS: case LWG_HNAME_TE:
     case LWG_HNAME_GRPC_TIMEOUT: case LWG_HNAME_GRPC_ACCEPT_ENCODING:
     case LWG_HNAME_GRPC_STATUS: case LWG_HNAME_GRPC_MESSAGE:
+    case LWG_HNAME_CONTENT_LENGTH: /* checked against the DATA by the engine */
         return 1; /* protocol, read by the role's own handler or not at all */
     case LWG_HNAME_OTHER:
         /* the other reserved grpc-* names; -bin ones are the application's */

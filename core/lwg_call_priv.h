@@ -67,7 +67,8 @@ uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
 
 /** A received field both roles treat the same way: content-type and
  *  grpc-encoding (noted in the call), and the fields that are protocol,
- *  not application metadata: pseudo-headers, te, and the reserved grpc-*
+ *  not application metadata: pseudo-headers, te, content-length (which the
+ *  engine checks against the DATA received), and the reserved grpc-*
  *  names (except -bin ones such as grpc-status-details-bin, which
  *  applications read).  Returns 1 for those, 0 for metadata.  The engine
  *  names the known fields (nv->name_id) and refuses unknown

@@ -140,6 +140,8 @@ typedef struct lwg_h2_stream {
     uint8_t  local;         /* opened by us */
     uint8_t  headers_in;    /* header blocks received (1 = initial done) */
     uint8_t  want_send;     /* a send was cut short: tell on_send_ready */
+    uint8_t  has_length;    /* the peer sent content-length (< 4 GiB)   */
+    uint32_t length_left;   /* then: DATA bytes it still owes (§8.1.1)  */
     uint32_t rst_code;      /* RST_PENDING: the code to send */
     int32_t  send_window;   /* may go negative after a SETTINGS change */
     int32_t  recv_window;   /* what the peer may still send us */
@@ -341,6 +343,8 @@ struct lwg_h2_conn {
     uint8_t  hb_malformed;           /* RFC 9113 §8.1.1: reset at the end  */
     uint8_t  hb_seen_regular;        /* a regular field came: no pseudo    */
     uint8_t  hb_self_dependency;     /* PRIORITY fields name the stream    */
+    uint8_t  hb_has_length;          /* content-length came, hb_length:    */
+    uint32_t hb_length;              /* its value                          */
     uint16_t hb_pseudo;              /* pseudo-header fields seen (bits)   */
     uint16_t hb_continuations;
     uint32_t hb_stream_id;

@@ -43,22 +43,29 @@ static int pseudo_bit(unsigned name_id, int is_server)
     }
 }
 
-/* §8.2.2: connection-specific fields are malformed in HTTP/2, and te may
- * only say "trailers". */
-static int connection_specific(const lwg_hpack_field *f)
+
+/* content-length in request or response headers (RFC 9113 §8.1.1): the
+ * DATA that follows must add up to it.  Returns 0 if it is malformed:
+ * not all digits, or a second one that differs.  A value of 4 GiB or more
+ * is not checked. */
+static int note_content_length(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
-    switch (f->name_id) {
-    case LWG_HNAME_TE:
-        return !value_is(f, "trailers");
-    case LWG_HNAME_CONNECTION:
-    case LWG_HNAME_KEEP_ALIVE:
-    case LWG_HNAME_PROXY_CONNECTION:
-    case LWG_HNAME_TRANSFER_ENCODING:
-    case LWG_HNAME_UPGRADE:
-        return 1;
-    default:
+    uint64_t v = 0;
+
+    if (f->value_len == 0 || f->value_len > 19)
         return 0;
+    for (uint32_t i = 0; i < f->value_len; i++) {
+        if (f->value[i] < '0' || f->value[i] > '9')
+            return 0;
+        v = v * 10u + (uint64_t)(f->value[i] - '0');
     }
+    if (c->hb_has_length && (v > 0xffffffffu || c->hb_length != (uint32_t)v))
+        return 0;
+    if (v <= 0xffffffffu) {
+        c->hb_has_length = 1;
+        c->hb_length = (uint32_t)v;
+    }
+    return 1;
 }
 
 /* Check one field; returns 0 if the block is now malformed. */
@@ -88,7 +95,20 @@ static int check_field(lwg_h2_conn *c, const lwg_hpack_field *f)
         return 1;
     }
     c->hb_seen_regular = 1;
-    return !connection_specific(f);
+    switch (f->name_id) {
+    case LWG_HNAME_TE: /* §8.2.2: te may only say "trailers" */
+        return value_is(f, "trailers");
+    case LWG_HNAME_CONNECTION: /* §8.2.2: connection-specific fields */
+    case LWG_HNAME_KEEP_ALIVE:
+    case LWG_HNAME_PROXY_CONNECTION:
+    case LWG_HNAME_TRANSFER_ENCODING:
+    case LWG_HNAME_UPGRADE:
+        return 0;
+    case LWG_HNAME_CONTENT_LENGTH:
+        return c->hb_kind == LWG_H2_HDR_TRAILERS || note_content_length(c, f);
+    default:
+        return 1;
+    }
 }
 
 /* Hand one decoded field up (if the block is still being delivered). */
@@ -142,6 +162,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     c->hb_too_large = 0;
     c->hb_malformed = 0;
     c->hb_seen_regular = 0;
+    c->hb_has_length = 0;
     c->hb_self_dependency = 0;
     c->hb_pseudo = 0;
     c->hb_continuations = 0;
@@ -292,6 +313,10 @@ int lwg_h2_hb_finish(lwg_h2_conn *c)
     if (!ok) {
         lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
         return 0;
+    }
+    if (kind == LWG_H2_HDR_INITIAL && c->hb_has_length) {
+        st->has_length = 1;
+        st->length_left = c->hb_length;
     }
     if (kind != LWG_H2_HDR_INFO)
         st->headers_in++;

@@ -308,6 +308,15 @@ static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
             if (k > n - i)
                 k = n - i;
             if (fh->type == LWG_H2_DATA) {
+                lwg_h2_stream *st = c->rx_stream;
+
+                if (st != NULL && st->has_length) {
+                    if (k > st->length_left) /* §8.1.1: more than it said */
+                        lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR,
+                                            LWG_H2_CLOSE_RESET_US);
+                    else
+                        st->length_left -= (uint32_t)k;
+                }
                 if (c->rx_stream)
                     deliver_data(c, p + i, k);
             } else if (lwg_h2_hb_append(c, p + i, k) < 0) {

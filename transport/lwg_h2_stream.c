@@ -349,6 +349,10 @@ void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
 {
     uint32_t id = st->id;
 
+    if (st->has_length && st->length_left != 0) { /* §8.1.1: less than it said */
+        lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
+        return;
+    }
     if (st->state == LWG_H2_ST_OPEN)
         lwg_h2_stream_set_state(c, st, LWG_H2_ST_HALF_CLOSED_REMOTE);
     else if (st->state != LWG_H2_ST_HALF_CLOSED_LOCAL)

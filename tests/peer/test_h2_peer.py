@@ -1632,6 +1632,26 @@ SERVER_ERRORS = [
     ("headers_bad_padding", [],
      lambda p: frame(HEADERS, END_HEADERS | PADDED, 1, b"\x09\x82\x86\x84"),
      ("goaway", PROTOCOL_ERROR)),
+    # RFC 9113 §8.1.1: DATA must add up to content-length
+    ("content_length_exceeded", [],
+     lambda p: open_stream(p, 1, extra=[(b"content-length", b"3")]) +
+     frame(DATA, 0, 1, b"ab") + frame(DATA, END_STREAM, 1, b"cd"),
+     ("rst", 1, PROTOCOL_ERROR)),
+    ("content_length_short", [],
+     lambda p: open_stream(p, 1, extra=[(b"content-length", b"10")]) +
+     frame(DATA, END_STREAM, 1, b"abc"),
+     ("rst", 1, PROTOCOL_ERROR)),
+    ("content_length_no_data", [],
+     lambda p: p.headers_frame(1, req_headers(extra=[(b"content-length", b"5")])),
+     ("rst", 1, PROTOCOL_ERROR)),
+    ("content_length_not_digits", [],
+     lambda p: p.headers_frame(1, req_headers(extra=[(b"content-length", b"5x")])),
+     ("rst", 1, PROTOCOL_ERROR)),
+    ("content_length_two_values", [],
+     lambda p: open_stream(p, 1, extra=[(b"content-length", b"2"),
+                                        (b"content-length", b"3")]) +
+     frame(DATA, END_STREAM, 1, b"ab"),
+     ("rst", 1, PROTOCOL_ERROR)),
 ]
 
 
@@ -1698,6 +1718,28 @@ def test_server_padding_ok():
         if f.flags & END_STREAM:
             break
     check(got == b"p" * 50 * 40, "echo of padded DATA: %d bytes" % len(got))
+
+
+def test_server_content_length_matches():
+    """content-length that the DATA adds up to (in two frames, one of them
+    padded; a repeated equal value; 0 with no DATA) is a normal request."""
+    d, p, _, _ = raw_client()
+    p.send(p.headers_frame(1, req_headers(extra=[(b"content-length", b"5"),
+                                                 (b"content-length", b"5")]),
+                           end_stream=False),
+           frame(DATA, PADDED, 1, b"\x02abc\0\0"), frame(DATA, END_STREAM, 1, b"de"),
+           p.headers_frame(3, req_headers(extra=[(b"content-length", b"0")])))
+    got = {1: b"", 3: b""}
+    ended = set()
+    while len(ended) < 2:
+        f = p.wait_frame(lambda f: f.sid in (1, 3) and f.type in (HEADERS, DATA, RST_STREAM),
+                         "answers on streams 1 and 3")
+        check(f.type != RST_STREAM, "stream reset: %r" % f)
+        if f.type == DATA:
+            got[f.sid] += f.payload
+        if f.flags & END_STREAM:
+            ended.add(f.sid)
+    check(got[1] == b"abcde" and got[3] == b"", "echoed bodies %r" % got)
 
 
 def test_server_headers_on_closed_stream():
@@ -1902,6 +1944,10 @@ CLIENT_ERRORS = [
      ("rst", 1, PROTOCOL_ERROR)),
     ("request_pseudo_header_in_response",
      lambda p: p.headers_frame(1, [(b":status", b"200"), (b":path", b"/")], False),
+     ("rst", 1, PROTOCOL_ERROR)),
+    ("response_shorter_than_content_length",
+     lambda p: p.headers_frame(1, [(b":status", b"200"), (b"content-length", b"9")], False) +
+     frame(DATA, END_STREAM, 1, b"abc"),
      ("rst", 1, PROTOCOL_ERROR)),
 ]
 
