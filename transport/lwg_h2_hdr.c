@@ -221,27 +221,27 @@ static int decode_fields(lwg_h2_conn *c, const uint8_t *in, size_t len)
 
     while (off < len) {
         lwg_hpack_field f;
-        size_t used = 0;
+        size_t used;
         int r = lwg_hpack_decode_field(&c->hpack_dec, in + off, len - off, &used,
                                        c->field_buf, sizeof c->field_buf, &f);
+        if (r == LWG_OK && used <= sizeof c->hb_buf) { /* the usual case */
+            off += used;
+            if (f.name != NULL) /* NULL: a table size update, applied */
+                deliver_field(c, &f);
+            if (c->fatal)
+                return LWG_ECONN;
+            continue;
+        }
         if (r == LWG_EAGAIN)
             break;
         if (used > sizeof c->hb_buf) /* as if gathered in hb_buf: no room */
             return lwg_h2_conn_fail(c, LWG_ETOOBIG, LWG_H2_ENHANCE_YOUR_CALM,
                                     "header field too large");
-        if (r == LWG_ETOOBIG) {
-            /* one field larger than we keep: skipped, table consistent */
-            off += used;
-            c->hb_too_large = 1;
-            continue;
-        }
-        if (r != LWG_OK)
+        if (r != LWG_ETOOBIG)
             return lwg_h2_conn_fail(c, LWG_EPROTO, LWG_H2_COMPRESSION_ERROR, "hpack");
+        /* one field larger than we keep: skipped, table consistent */
         off += used;
-        if (f.name != NULL) /* NULL: a table size update, applied */
-            deliver_field(c, &f);
-        if (c->fatal)
-            return LWG_ECONN;
+        c->hb_too_large = 1;
     }
     return (int)off;
 }
