@@ -267,11 +267,34 @@ static void deliver_data(lwg_h2_conn *c, const uint8_t *p, size_t n)
 }
 
 /* DATA or a header fragment: pad length, priority, body, padding. */
+/* n body bytes of DATA (up to the application) or of a header fragment. */
+static int frame_body(lwg_h2_conn *c, const uint8_t *p, size_t n)
+{
+    lwg_h2_stream *st = c->rx_stream;
+
+    if (c->rx.type != LWG_H2_DATA)
+        return lwg_h2_hb_append(c, p, n);
+    if (st != NULL && st->has_length) {
+        if (n > st->length_left) /* §8.1.1: more than it said */
+            lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
+        else
+            st->length_left -= (uint32_t)n;
+    }
+    if (c->rx_stream)
+        deliver_data(c, p, n);
+    return 0;
+}
+
 static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {
     const lwg_h2_frame_hdr *fh = &c->rx;
     uint32_t pos = c->rx_pos;
     size_t i = 0;
+
+    /* the usual frame: all of it here, no padding, no priority */
+    if (pos == 0 && n == fh->length &&
+        !(fh->flags & (LWG_H2_FLAG_PADDED | LWG_H2_FLAG_PRIORITY)))
+        return frame_body(c, p, n);
 
     while (i < n) {
         uint32_t body_end = fh->length - c->rx_pad;
@@ -307,21 +330,8 @@ static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
             size_t k = body_end - pos;
             if (k > n - i)
                 k = n - i;
-            if (fh->type == LWG_H2_DATA) {
-                lwg_h2_stream *st = c->rx_stream;
-
-                if (st != NULL && st->has_length) {
-                    if (k > st->length_left) /* §8.1.1: more than it said */
-                        lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR,
-                                            LWG_H2_CLOSE_RESET_US);
-                    else
-                        st->length_left -= (uint32_t)k;
-                }
-                if (c->rx_stream)
-                    deliver_data(c, p + i, k);
-            } else if (lwg_h2_hb_append(c, p + i, k) < 0) {
+            if (frame_body(c, p + i, k) < 0)
                 return LWG_ECONN;
-            }
             i += k, pos += (uint32_t)k;
             continue;
         }
@@ -557,12 +567,18 @@ int lwg_h2_recv(lwg_h2_conn *c, const uint8_t *data, size_t len, uint32_t now_ms
             }
             if (frame_start(c, hdr) < 0 || c->fatal)
                 return LWG_ECONN;
-            if (c->rx.length == 0) {
-                if (frame_end(c) < 0 || c->fatal)
+            if (c->rx.length != 0 && c->rx.length <= len - used) {
+                /* the whole payload is here too: the frame at once */
+                if (payload(c, data + used, c->rx.length) < 0 || c->fatal)
                     return LWG_ECONN;
-            } else {
+                used += c->rx.length;
+                c->rx_pos = c->rx.length;
+            } else if (c->rx.length != 0) {
                 c->rx_state = LWG_H2_RX_PAYLOAD;
+                break;
             }
+            if (frame_end(c) < 0 || c->fatal)
+                return LWG_ECONN;
             break;
         }
         case LWG_H2_RX_PAYLOAD: {
