@@ -432,6 +432,36 @@ int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len)
     return queue_message(call, len);
 }
 
+/* A server's message encoded straight into one DATA frame in the
+ * connection's transmit buffer, when the response head is out (or goes
+ * now) and the frame room takes it whole: no copy.  LWG_OK, or LWG_EAGAIN
+ * to take the tx_msg path (which sorts out every other case). */
+static int send_pb_direct(lwg_call *call, const struct pb_msgdesc_s *fields, const void *src)
+{
+    pb_ostream_t os;
+    size_t room, limit = send_limit(call);
+    uint8_t *p;
+
+    if (!call->headers_sent && lwg_server_call_send_response_headers(call) != LWG_OK)
+        return LWG_EAGAIN;
+    p = lwg_h2_data_reserve(call->h2, call->stream, &room);
+    if (p == NULL || room <= LWG_MSG_PREFIX_LEN)
+        return LWG_EAGAIN;
+    if (room - LWG_MSG_PREFIX_LEN < limit)
+        limit = room - LWG_MSG_PREFIX_LEN;
+    os = pb_ostream_from_buffer(p + LWG_MSG_PREFIX_LEN, limit);
+    if (!pb_encode(&os, fields, src)) {
+        call->no_direct = 1; /* too big for the room (or no good at all) */
+        return LWG_EAGAIN;
+    }
+    lwg_msg_prefix_encode(p, 0, (uint32_t)os.bytes_written);
+    if (lwg_h2_data_commit(call->h2, call->stream, LWG_MSG_PREFIX_LEN + os.bytes_written,
+                           0) != LWG_OK)
+        return LWG_EAGAIN;
+    call->messages_out++;
+    return LWG_OK;
+}
+
 int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const void *src)
 {
     pb_ostream_t os;
@@ -440,6 +470,11 @@ int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields, const vo
 
     if (r != LWG_OK)
         return r;
+    if (call->is_server && !call->no_direct && call->stream != NULL &&
+        send_pb_direct(call, fields, src) == LWG_OK)
+        return LWG_OK;
+    if (call->aborted) /* by the response head */
+        return LWG_ECLOSED;
     /* one pass, straight into place after the prefix; only a failure
      * sizes the message, to tell too big from unencodable */
     os = pb_ostream_from_buffer(call->tx_msg + LWG_MSG_PREFIX_LEN, send_limit(call));

@@ -201,6 +201,8 @@ struct lwg_call {
     uint8_t md_overflow;          /* server: request metadata did not fit  */
     uint8_t retried;              /* client: transparently restarted once  */
     uint8_t wait_for_ready;
+    uint8_t no_direct;            /* server: a message outgrew the frame   */
+                                  /* room: encode into tx_msg from now on  */
     uint32_t messages_out;        /* messages queued with lwg_call_send    */
     uint8_t service_due;          /* completion or delivery waits for the  */
                                   /* owner's service pass                  */
