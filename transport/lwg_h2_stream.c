@@ -35,7 +35,7 @@
 
 /* Add (add != 0) or take away what st, in its present state and side,
  * counts for: in use, ours, counted against the limit, RST_PENDING. */
-static void account(lwg_h2_conn *c, const lwg_h2_stream *st, int add)
+static inline void account(lwg_h2_conn *c, const lwg_h2_stream *st, int add)
 {
     unsigned slot = lwg_h2_slot_of(c, st);
     uint16_t d = add ? 1u : 0xffffu; /* +1 or -1, modulo 2^16 */
