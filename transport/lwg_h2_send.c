@@ -230,7 +230,7 @@ static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_
             while (j < n && LWG_HPACK_MEMO_ID(nv[j].flags) == id)
                 j++;
             key = run_key(nv + i, j - i);
-            r = lwg_hpack_memo_use(e, id, key, p, end);
+            r = lwg_hpack_memo_use(e, id, key, p, end, NULL);
             if (r == LWG_OK) {
                 i = j;
                 continue;
@@ -246,7 +246,7 @@ static int encode_fields(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_
                 return r;
         }
         if (id != 0)
-            lwg_hpack_memo_keep(e, id, key, mark, run, (size_t)(*p - run));
+            lwg_hpack_memo_keep(e, id, key, mark, run, (size_t)(*p - run), 0);
         i = j;
     }
     return LWG_OK;
@@ -257,23 +257,6 @@ static uint64_t head_key(const lwg_h2_const_block *h)
     return h->key != 0 ? h->key : (uint64_t)(uintptr_t)h;
 }
 
-/* Encode a constant head at *p: its memo when current, else field by
- * field, then kept in its memo. */
-static int encode_head(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_const_block *h)
-{
-    uint8_t *start = *p;
-    uint32_t mark;
-    int r = lwg_hpack_memo_use(e, h->memo, head_key(h), p, end);
-
-    if (r != LWG_EAGAIN)
-        return r;
-    mark = lwg_hpack_memo_mark(e);
-    r = encode_fields(e, p, end, h->nv, h->n);
-    if (r == LWG_OK)
-        lwg_hpack_memo_keep(e, h->memo, head_key(h), mark, start, (size_t)(*p - start));
-    return r;
-}
-
 /* What a header list adds to the list size and to the worst-case
  * encoded size. */
 static void tally(const lwg_h2_nv *nv, size_t n, uint64_t *list_size, size_t *worst)
@@ -282,6 +265,27 @@ static void tally(const lwg_h2_nv *nv, size_t n, uint64_t *list_size, size_t *wo
         *list_size += (uint64_t)nv[i].name_len + nv[i].value_len + 32u;
         *worst += lwg_hpack_enc_worst_case(nv[i].name_len, nv[i].value_len);
     }
+}
+
+/* Encode a constant head at *p: its memo when current, else field by
+ * field, then kept in its memo with its list size. */
+static int encode_head(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_const_block *h)
+{
+    uint8_t *start = *p;
+    uint64_t list_size = 0;
+    size_t worst = 0;
+    uint32_t mark;
+    int r = lwg_hpack_memo_use(e, h->memo, head_key(h), p, end, NULL);
+
+    if (r != LWG_EAGAIN)
+        return r;
+    mark = lwg_hpack_memo_mark(e);
+    r = encode_fields(e, p, end, h->nv, h->n);
+    tally(h->nv, h->n, &list_size, &worst);
+    if (r == LWG_OK && list_size <= 0xffffffffu)
+        lwg_hpack_memo_keep(e, h->memo, head_key(h), mark, start, (size_t)(*p - start),
+                            (uint32_t)list_size);
+    return r;
 }
 
 /* Can a header block go out on st now?  LWG_OK, or why not. */
@@ -381,22 +385,23 @@ int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                                 const lwg_h2_const_block *head, const lwg_h2_nv *nv,
                                 size_t n, int end_stream)
 {
-    uint64_t list_size = 0;
-    size_t worst = 0, room, lim;
+    size_t room, lim;
+    uint32_t list_size;
     uint8_t *start, *p;
 
     /* The common case, a head alone whose memo is current: one copy into
-     * one frame, no encoder block. */
+     * one frame, no encoder block; the memo has the list size too. */
     if (n != 0 || block_allowed(c, st) != LWG_OK)
         return submit_block(c, st, head, nv, n, end_stream);
-    tally(head->nv, head->n, &list_size, &worst);
     room = tx_room_for_streams(c);
-    if (room <= 9 || list_size > c->peer.max_header_list)
+    if (room <= 9)
         return submit_block(c, st, head, nv, n, end_stream);
     start = lwg_h2_tx_reserve(c, room);
     p = start + 9;
     lim = c->peer.max_frame_size < room - 9 ? c->peer.max_frame_size : room - 9;
-    if (lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, p + lim) != LWG_OK)
+    if (lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, p + lim,
+                           &list_size) != LWG_OK ||
+        list_size > c->peer.max_header_list) /* not sent: nothing committed */
         return submit_block(c, st, head, nv, n, end_stream);
     if (st->state == LWG_H2_ST_IDLE)
         assign_local_id(c, st);

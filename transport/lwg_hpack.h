@@ -236,6 +236,8 @@ int lwg_hpack_dec_get(const lwg_hpack_dec *d, size_t index, uint8_t *scratch,
 typedef struct lwg_hpack_memo {
     uint64_t key;             /* the caller's name for the run             */
     uint32_t changes;         /* lwg_hpack_enc.changes when it was kept    */
+    uint32_t size;            /* the caller's figure for the run (its      */
+                              /* RFC 7541 §4.1 size: name + value + 32)    */
     uint8_t  len;             /* 0: empty                                  */
     uint8_t  bytes[LWG_HPACK_MEMO_BYTES];
 } lwg_hpack_memo;
@@ -325,20 +327,22 @@ static inline size_t lwg_hpack_enc_worst_case(size_t name_len, size_t value_len)
 #define LWG_HPACK_UPDATES_MAX 8       /* two updates of at most 4 bytes */
 
 /** Memo `id` (1..LWG_HPACK_MEMOS): if it holds an encoding kept for `key`
- *  with the table as it is now (and no size update is due), copy it to *p
- *  and return LWG_OK; LWG_EAGAIN if not (encode the run field by field,
- *  between lwg_hpack_memo_mark() and lwg_hpack_memo_keep()); LWG_ENOMEM
- *  if it does not fit before end.  The caller guarantees that one key
- *  always means the same fields, in the same order, on this encoder. */
+ *  with the table as it is now (and no size update is due), copy it to *p,
+ *  give the size kept with it in *size (unless NULL) and return LWG_OK;
+ *  LWG_EAGAIN if not (encode the run field by field, between
+ *  lwg_hpack_memo_mark() and lwg_hpack_memo_keep()); LWG_ENOMEM if it does
+ *  not fit before end.  The caller guarantees that one key always means
+ *  the same fields, in the same order, on this encoder. */
 int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint64_t key, uint8_t **p,
-                       uint8_t *end);
+                       uint8_t *end, uint32_t *size);
 /** Before encoding a run to be kept: a token for lwg_hpack_memo_keep(). */
 uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e);
 /** The run's encoding is bytes[0..len): keep it in memo `id` under `key`,
- *  if the table did not change since the mark (the run only referenced
- *  entries) and no size update was due, and it fits. */
+ *  with the caller's `size` figure for it (the fields' RFC 7541 §4.1
+ *  sizes), if the table did not change since the mark (the run only
+ *  referenced entries) and no size update was due, and it fits. */
 void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint64_t key, uint32_t mark,
-                         const uint8_t *bytes, size_t len);
+                         const uint8_t *bytes, size_t len, uint32_t size);
 
 /** Number of entries in the encoder's dynamic table. */
 size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);

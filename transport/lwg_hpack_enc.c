@@ -196,19 +196,23 @@ void lwg_hpack_enc_block_end(lwg_hpack_enc *e, int sent)
 /* ---- memos -------------------------------------------------------------- */
 
 int lwg_hpack_memo_use(lwg_hpack_enc *e, unsigned id, uint64_t key, uint8_t **p,
-                       uint8_t *end)
+                       uint8_t *end, uint32_t *size)
 {
     const lwg_hpack_memo *m;
+    uint8_t *q = *p;
 
     if (id == 0 || id > LWG_HPACK_MEMOS || e->upd_pending)
         return LWG_EAGAIN;
     m = &e->memo[id - 1];
     if (m->len == 0 || m->key != key || m->changes != e->changes)
         return LWG_EAGAIN;
-    if ((size_t)(end - *p) < m->len)
+    if ((size_t)(end - q) < m->len)
         return LWG_ENOMEM;
-    memcpy(*p, m->bytes, m->len);
-    *p += m->len;
+    for (unsigned i = 0; i < m->len; i++) /* a few bytes: no memcpy call */
+        q[i] = m->bytes[i];
+    *p = q + m->len;
+    if (size != NULL)
+        *size = m->size;
     return LWG_OK;
 }
 
@@ -218,7 +222,7 @@ uint32_t lwg_hpack_memo_mark(const lwg_hpack_enc *e)
 }
 
 void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint64_t key, uint32_t mark,
-                         const uint8_t *bytes, size_t len)
+                         const uint8_t *bytes, size_t len, uint32_t size)
 {
     lwg_hpack_memo *m;
 
@@ -228,6 +232,7 @@ void lwg_hpack_memo_keep(lwg_hpack_enc *e, unsigned id, uint64_t key, uint32_t m
     m = &e->memo[id - 1];
     m->key = key;
     m->changes = mark;
+    m->size = size;
     m->len = (uint8_t)len;
     memcpy(m->bytes, bytes, len);
 }

@@ -1584,6 +1584,26 @@ static void test_const_headers(void)
         CHECK(found);
         CHECK_EQ(nfields, with_tail ? 3u : 2u);
     }
+    /* the memo is current, but the peer now takes lists of 101 bytes at
+     * most: the head's 102 is refused, not sent */
+    {
+        lwg_h2_stream *st;
+        size_t from;
+
+        b.n = 0;
+        settings1(&b, LWG_H2_SETTINGS_MAX_HEADER_LIST_SIZE, 101);
+        headers(&b, 19, 1);
+        CHECK_EQ(feed(t, b.b, b.n, 0), 0);
+        drain(t);
+        st = lwg_h2_stream_find(t->c, 19);
+        CHECK(st != NULL);
+        if (st == NULL)
+            return;
+        from = t->out_len;
+        CHECK_EQ(lwg_h2_submit_const_headers(t->c, st, &head, NULL, 0, 0), LWG_ETOOBIG);
+        drain(t);
+        CHECK_EQ(t->out_len, from);
+    }
 }
 
 /* ======================================================================

@@ -324,28 +324,33 @@ static void test_memo(void)
     fresh();
     /* nothing kept yet */
     p = buf;
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
     /* a run that inserts is not kept */
     mark = lwg_hpack_memo_mark(&enc);
     n = enc_block(run, 2, buf, sizeof buf);
     dec_check(buf, n, run, 2);
-    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n, 90);
     /* (without a table the run is two literals: longer than a memo) */
     p = buf;
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
     if (LWG_HPACK_ENC_TABLE_SIZE == 0)
         return;
     /* a run of references is kept, and used for its key only */
     mark = lwg_hpack_memo_mark(&enc);
     n = enc_block(run, 2, buf, sizeof buf);
     CHECK_EQ(n, 2);
-    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n, 90);
     p = buf + 64;
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 41, &p, buf + sizeof buf), LWG_EAGAIN);
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 2, 42, &p, buf + sizeof buf), LWG_EAGAIN);
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + 65), LWG_ENOMEM);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 41, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 2, 42, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + 65, NULL), LWG_ENOMEM);
     CHECK(p == buf + 64);
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_OK);
+    {
+        uint32_t size = 0;
+
+        CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf, &size), LWG_OK);
+        CHECK_EQ(size, 90u); /* the figure kept with it */
+    }
     CHECK(p == buf + 66);
     CHECK_MEM(buf + 64, buf, 2);
     dec_check(buf + 64, 2, run, 2);
@@ -356,15 +361,15 @@ static void test_memo(void)
         dec_check(buf, n, other, 1);
     }
     p = buf;
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
     /* kept again; then a size update is due: not used until it is sent */
     mark = lwg_hpack_memo_mark(&enc);
     n = enc_block(run, 2, buf, sizeof buf);
-    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n);
+    lwg_hpack_memo_keep(&enc, 1, 42, mark, buf, n, 90);
     lwg_hpack_enc_set_peer_max(&enc, 4000);
     lwg_hpack_dec_set_settings_max(&dec, 4000);
     p = buf;
-    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf), LWG_EAGAIN);
+    CHECK_EQ(lwg_hpack_memo_use(&enc, 1, 42, &p, buf + sizeof buf, NULL), LWG_EAGAIN);
     n = enc_block(run, 2, buf, sizeof buf);
     dec_check(buf, n, run, 2);
     check_mirror();
