@@ -513,36 +513,6 @@ int lwg_is_grpc_content_type(const uint8_t *v, size_t n)
     return n == k || v[k] == '+' || v[k] == ';';
 }
 
-int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
-{
-    size_t n = nv->name_len;
-
-    switch (nv->name_id) {
-    case LWG_HNAME_CONTENT_TYPE:
-        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
-            call->bad_content_type = 1;
-        return 1;
-    case LWG_HNAME_GRPC_ENCODING:
-        /* identity is all we speak: anything else makes a compressed
-         * message UNIMPLEMENTED (lwg_call.c deliver_messages) */
-        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
-            call->encoding_unknown = 1;
-        return 1;
-    case LWG_HNAME_AUTHORITY: case LWG_HNAME_METHOD: case LWG_HNAME_PATH:
-    case LWG_HNAME_SCHEME: case LWG_HNAME_STATUS: case LWG_HNAME_TE:
-    case LWG_HNAME_GRPC_TIMEOUT: case LWG_HNAME_GRPC_ACCEPT_ENCODING:
-    case LWG_HNAME_GRPC_STATUS: case LWG_HNAME_GRPC_MESSAGE:
-    case LWG_HNAME_CONTENT_LENGTH: /* checked against the DATA by the engine */
-        return 1; /* protocol, read by the role's own handler or not at all */
-    case LWG_HNAME_OTHER:
-        /* the other reserved grpc-* names; -bin ones are the application's */
-        return n > 5 && memcmp(nv->name, "grpc-", 5) == 0 &&
-               !(n > 9 && memcmp(nv->name + n - 4, "-bin", 4) == 0);
-    default:
-        return 0;
-    }
-}
-
 int lwg_call_md_add(lwg_metadata *md, const lwg_h2_nv *nv)
 {
     unsigned known = ((nv->cls & LWG_HPACK_CLS_PLAIN_NAME) ? LWG_MD_KNOWN_NAME_OK : 0u) |

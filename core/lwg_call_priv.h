@@ -65,6 +65,13 @@ void lwg_call_stream_closed(lwg_call *call);
  *  ms until it (LWG_NO_TIMEOUT without one). */
 uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
 
+/** Add a received field to `md` (lwg_metadata_add_wire()), skipping the
+ *  byte checks the HPACK decoder's classes (nv->cls) vouch for. */
+int lwg_call_md_add(lwg_metadata *md, const lwg_h2_nv *nv);
+
+/** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
+int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
+
 /** A received field both roles treat the same way: content-type and
  *  grpc-encoding (noted in the call), and the fields that are protocol,
  *  not application metadata: pseudo-headers, te, content-length (which the
@@ -74,14 +81,35 @@ uint32_t lwg_call_check_deadline(lwg_call *call, uint32_t now_ms);
  *  names the known fields (nv->name_id) and refuses unknown
  *  pseudo-headers, so only other grpc-* names are looked at byte by
  *  byte. */
-int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv);
+static inline int lwg_call_header_common(lwg_call *call, const lwg_h2_nv *nv)
+{
+    size_t n = nv->name_len;
 
-/** Add a received field to `md` (lwg_metadata_add_wire()), skipping the
- *  byte checks the HPACK decoder's classes (nv->cls) vouch for. */
-int lwg_call_md_add(lwg_metadata *md, const lwg_h2_nv *nv);
-
-/** Is this content-type gRPC ("application/grpc", "+proto", ";...")? */
-int lwg_is_grpc_content_type(const uint8_t *v, size_t n);
+    switch (nv->name_id) {
+    case LWG_HNAME_CONTENT_TYPE:
+        if (!lwg_is_grpc_content_type(nv->value, nv->value_len))
+            call->bad_content_type = 1;
+        return 1;
+    case LWG_HNAME_GRPC_ENCODING:
+        /* identity is all we speak: anything else makes a compressed
+         * message UNIMPLEMENTED (lwg_call.c deliver_messages) */
+        if (!(nv->value_len == 8 && memcmp(nv->value, "identity", 8) == 0))
+            call->encoding_unknown = 1;
+        return 1;
+    case LWG_HNAME_AUTHORITY: case LWG_HNAME_METHOD: case LWG_HNAME_PATH:
+    case LWG_HNAME_SCHEME: case LWG_HNAME_STATUS: case LWG_HNAME_TE:
+    case LWG_HNAME_GRPC_TIMEOUT: case LWG_HNAME_GRPC_ACCEPT_ENCODING:
+    case LWG_HNAME_GRPC_STATUS: case LWG_HNAME_GRPC_MESSAGE:
+    case LWG_HNAME_CONTENT_LENGTH: /* checked against the DATA by the engine */
+        return 1; /* protocol, read by the role's own handler or not at all */
+    case LWG_HNAME_OTHER:
+        /* the other reserved grpc-* names; -bin ones are the application's */
+        return n > 5 && memcmp(nv->name, "grpc-", 5) == 0 &&
+               !(n > 9 && memcmp(nv->name + n - 4, "-bin", 4) == 0);
+    default:
+        return 0;
+    }
+}
 
 /** Append an nv entry for each application metadata entry, encoding -bin
  *  values into scratch.  Returns entries added or LWG_ETOOBIG. */

@@ -11,39 +11,53 @@
 
 #include <string.h>
 
-int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
+/* :path: the handler, trying the connection's last one first (its calls
+ * mostly go to one method). */
+static LWG_NOINLINE void find_method(lwg_call *call, const lwg_h2_nv *nv)
 {
     lwg_server_conn *sc = call->owner;
+
+    if (sc->last_handler != NULL && nv->value_len == sc->last_path_len &&
+        memcmp(nv->value, sc->last_handler->method->path, nv->value_len) == 0) {
+        call->handler = sc->last_handler;
+    } else {
+        call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
+        if (call->handler != NULL) {
+            sc->last_handler = call->handler;
+            sc->last_path_len = nv->value_len;
+        }
+    }
+    call->method = call->handler ? call->handler->method : NULL;
+}
+
+static LWG_NOINLINE void note_timeout(lwg_call *call, const lwg_h2_nv *nv)
+{
+    const lwg_server_conn *sc = call->owner;
     uint64_t ms;
 
+    if (lwg_timeout_parse(nv->value, nv->value_len, &ms) == LWG_OK) {
+        if (ms > 0x7ffffffeu)
+            ms = 0x7ffffffeu; /* beyond the clock's range: 24 days */
+        call->has_deadline = 1;
+        call->deadline_ms = sc->now_ms + (uint32_t)ms;
+    }
+}
+
+/* The rare paths are out of line: most fields pass straight through. */
+int lwg_server_call_header(lwg_call *call, unsigned kind, const lwg_h2_nv *nv)
+{
     if (kind != LWG_H2_HDR_INITIAL)
         return 0; /* gRPC clients send no trailers */
     switch (nv->name_id) {
     case LWG_HNAME_PATH:
-        /* a connection's calls mostly go to one method: try it first */
-        if (sc->last_handler != NULL && nv->value_len == sc->last_path_len &&
-            memcmp(nv->value, sc->last_handler->method->path, nv->value_len) == 0) {
-            call->handler = sc->last_handler;
-        } else {
-            call->handler = lwg_server_find_handler(sc->server, nv->value, nv->value_len);
-            if (call->handler != NULL) {
-                sc->last_handler = call->handler;
-                sc->last_path_len = nv->value_len;
-            }
-        }
-        call->method = call->handler ? call->handler->method : NULL;
+        find_method(call, nv);
         return 0;
     case LWG_HNAME_METHOD:
         if (!(nv->value_len == 4 && memcmp(nv->value, "POST", 4) == 0))
             call->method_bad = 1;
         return 0;
     case LWG_HNAME_GRPC_TIMEOUT:
-        if (lwg_timeout_parse(nv->value, nv->value_len, &ms) == LWG_OK) {
-            if (ms > 0x7ffffffeu)
-                ms = 0x7ffffffeu; /* beyond the clock's range: 24 days */
-            call->has_deadline = 1;
-            call->deadline_ms = sc->now_ms + (uint32_t)ms;
-        }
+        note_timeout(call, nv);
         return 0;
     default:
         break;

@@ -298,6 +298,17 @@
 #define LWG_ASSERTS 0
 #endif
 
+/* ---- compiler hints ----------------------------------------------------- */
+
+/** Keeps a rare path out of line, so that the common path it branches
+ *  from saves no registers for it.  A hint only: empty for compilers that
+ *  do not know the attribute. */
+#if defined(__GNUC__)
+#define LWG_NOINLINE __attribute__((noinline))
+#else
+#define LWG_NOINLINE
+#endif
+
 #include "port/lwg_opt_check.h"
 
 #endif /* LWG_OPT_H */

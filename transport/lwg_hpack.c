@@ -23,13 +23,6 @@
 
 #define ENTRY_OVERHEAD LWG_HPACK_ENTRY_OVERHEAD
 
-/* Rare paths kept out of line, so that the common ones save no registers
- * for them (a hint only). */
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
 
 /* The representation kinds and their prefix lengths (RFC 7541 §6). */
 #define REP_INDEXED      0x80u
@@ -317,7 +310,7 @@ static int ring_view(const lwg_hpack_dec *d, size_t offset, size_t len,
 
 /* entry_view() of dynamic entry e when it wraps the ring or is to be
  * copied (out of line: the usual views need no registers for it). */
-static NOINLINE int entry_copy(const lwg_hpack_dec *d, const lwg_hpack_dyn_entry *e, int copy,
+static LWG_NOINLINE int entry_copy(const lwg_hpack_dec *d, const lwg_hpack_dyn_entry *e, int copy,
                                uint8_t *scratch, size_t scratch_size, size_t *used,
                                lwg_hpack_field *name, lwg_hpack_field *value)
 {
@@ -599,7 +592,7 @@ static int decode_indexed(lwg_hpack_dec *d, size_t index, size_t n, size_t *cons
 }
 
 /* An indexed field whose index takes more than the first byte. */
-static NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+static LWG_NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
                                         size_t *consumed, uint8_t *scratch,
                                         size_t scratch_size, lwg_hpack_field *out)
 {
@@ -613,7 +606,7 @@ static NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in, siz
 }
 
 /* A size update or a literal at in[0] (in_len > 0). */
-static NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
+static LWG_NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
                                  size_t *consumed, uint8_t *scratch, size_t scratch_size,
                                  lwg_hpack_field *out)
 {
