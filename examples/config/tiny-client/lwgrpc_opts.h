@@ -9,6 +9,7 @@
 #define LWG_MAX_STREAMS         2
 #define LWG_HPACK_TABLE_SIZE    512
 #define LWG_HPACK_ENC_TABLE_SIZE 384  /* our constant request fields */
+#define LWG_HPACK_DEC_MEMO      0     /* servers index what they repeat */
 #define LWG_MAX_HEADER_LIST     1024
 #define LWG_MAX_HEADER_FIELD    512
 #define LWG_TX_BUF_SIZE         1024
