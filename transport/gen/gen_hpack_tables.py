@@ -230,6 +230,14 @@ def rows(values, per_line, fmt):
     return "\n".join(lines)
 
 
+def array(c, decl, values, per_line, fmt):
+    """Append the C definition `decl = { values };` and a blank line."""
+    c.append(decl + " = {")
+    c.append(rows(values, per_line, fmt))
+    c.append("};")
+    c.append("")
+
+
 HEADER_H = """\
 /*
  * lwg_hpack_tables.h - RFC 7541 static table and Huffman code as const data.
@@ -354,43 +362,24 @@ def generate():
         c.append("    { %4d, %2d, %2d }, /* %2d %s */" % (off, nl, vl, i + 1, label))
     c.append("};")
     c.append("")
-    c.append("const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT] = {")
-    c.append(rows(by_len, 16, lambda v: "%2d" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2] = {")
-    c.append(rows(len_start, 16, lambda v: "%2d" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint32_t lwg_huff_code[257] = {")
-    c.append(rows([code for code, _ in huff], 6, lambda v: "0x%08x" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint8_t lwg_huff_len[257] = {")
-    c.append(rows([n for _, n in huff], 16, lambda v: "%2d" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint32_t lwg_huff_dec_max[LWG_HUFF_DEC_LENGTHS] = {")
-    c.append(rows(dec_max, 6, lambda v: "0x%08x" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint16_t lwg_huff_dec_end[LWG_HUFF_DEC_LENGTHS] = {")
-    c.append(rows(dec_end, 13, lambda v: "%3d" % v))
-    c.append("};")
-    c.append("")
-    c.append("const uint8_t lwg_huff_dec_sym[256] = {")
-    c.append(rows(dec_sym, 12, lambda v: "0x%02x" % v))
-    c.append("};")
-    c.append("")
+    dec2 = lambda v: "%2d" % v
+    hex8 = lambda v: "0x%08x" % v
+    array(c, "const uint8_t lwg_hpack_static_by_len[LWG_HPACK_STATIC_COUNT]", by_len, 16, dec2)
+    array(c, "const uint8_t lwg_hpack_static_len_start[LWG_HPACK_STATIC_NAME_MAX + 2]",
+          len_start, 16, dec2)
+    array(c, "const uint32_t lwg_huff_code[257]", [code for code, _ in huff], 6, hex8)
+    array(c, "const uint8_t lwg_huff_len[257]", [n for _, n in huff], 16, dec2)
+    array(c, "const uint32_t lwg_huff_dec_max[LWG_HUFF_DEC_LENGTHS]", dec_max, 6, hex8)
+    array(c, "const uint16_t lwg_huff_dec_end[LWG_HUFF_DEC_LENGTHS]", dec_end, 13,
+          lambda v: "%3d" % v)
+    array(c, "const uint8_t lwg_huff_dec_sym[256]", dec_sym, 12, lambda v: "0x%02x" % v)
     fast = [0] * 256
     for sym, (code, n) in enumerate(huff[:256]):
         if n <= 8:
             for low in range(1 << (8 - n)):
                 fast[(code << (8 - n)) | low] = (n << 8) | sym
-    c.append("const uint16_t lwg_huff_dec_fast[256] = {")
-    c.append(rows(fast, 10, lambda v: "0x%04x" % v))
-    c.append("};")
-    return h, "\n".join(c) + "\n"
+    array(c, "const uint16_t lwg_huff_dec_fast[256]", fast, 10, lambda v: "0x%04x" % v)
+    return h, "\n".join(c[:-1]) + "\n"  # no blank line after the last
 
 
 def main():
