@@ -627,22 +627,31 @@ static void test_want_send_marks(void)
     table_ok();
 }
 
-static void test_credit_when_window_shuts(void)
+/* A server with 100-byte stream windows (our SETTINGS ACKed or not) whose
+ * stream 1 got `data` bytes the application holds; NULL if it has none. */
+static lwg_h2_stream *stream_with_data(int acked, size_t data)
 {
     static lwg_h2_settings s;
     lwg_h2_stream *st;
-    uint32_t inc = 0;
-    size_t m;
 
     s = lwg_h2_default_settings;
     s.initial_window = 100;
-    up(SERVER, &s, 1);
+    up(SERVER, &s, acked);
     auto_consume = 0;
     peer_headers(1, 0);
-    peer_data(1, 60, 0);
+    peer_data(1, data, 0);
     send_in();
     st = lwg_h2_stream_find(&conn, 1);
     CHECK(st != NULL);
+    return st;
+}
+
+static void test_credit_when_window_shuts(void)
+{
+    lwg_h2_stream *st = stream_with_data(1, 60);
+    uint32_t inc = 0;
+    size_t m;
+
     if (!st)
         return;
     /* 10 of 100 consumed: under half a window, nothing owed yet */
@@ -674,20 +683,10 @@ static void test_credit_when_window_shuts(void)
  * ACK shrinks them to our 100 and may shut a window with credit owed. */
 static void test_credit_when_settings_ack_shrinks(void)
 {
-    static lwg_h2_settings s;
-    lwg_h2_stream *st;
+    lwg_h2_stream *st = stream_with_data(0, 65500);
     uint32_t inc = 0;
     size_t m;
 
-    s = lwg_h2_default_settings;
-    s.initial_window = 100;
-    up(SERVER, &s, 0);
-    auto_consume = 0;
-    peer_headers(1, 0);
-    peer_data(1, 65500, 0);
-    send_in();
-    st = lwg_h2_stream_find(&conn, 1);
-    CHECK(st != NULL);
     if (!st)
         return;
     CHECK_EQ(st->recv_window, 35);
