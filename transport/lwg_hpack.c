@@ -10,7 +10,7 @@
  * Dynamic table storage: entry bytes (name then value) sit back to back in
  * a ring of LWG_HPACK_TABLE_SIZE bytes, oldest first, and may wrap at its
  * end; entries[] is a ring of LWG_HPACK_DEC_SLOTS {offset, name length,
- * value length} records in the same order.  Every entry costs at least 32
+ * value length, name id, byte classes} records in the same order.  Every entry costs at least 32
  * bytes of RFC accounting, so a table within its maximum size (at most
  * LWG_HPACK_TABLE_SIZE) never holds more bytes than the ring nor more
  * entries than the slots: inserting after eviction never overwrites a live
@@ -352,8 +352,7 @@ static inline int entry_view(const lwg_hpack_dec *d, size_t index, int copy,
             value->value_len = se->value_len;
         }
     } else {
-        size_t slot = slot_add(d->oldest, (size_t)d->count - (index - LWG_HPACK_STATIC_COUNT));
-        const lwg_hpack_dyn_entry *e = &d->entries[slot];
+        const lwg_hpack_dyn_entry *e = dyn_entry(d, index - LWG_HPACK_STATIC_COUNT);
 
         name->name_id = e->name_id;
         name->cls = e->cls;
@@ -558,7 +557,7 @@ static int memo_hit(lwg_hpack_dec *d, const str_ref *s, lwg_hpack_field *out,
 static void memo_keep(lwg_hpack_dec *d, const str_ref *s, const lwg_hpack_field *out,
                       unsigned vcls)
 {
-    struct lwg_hpack_dec_memo *m = &d->memo[d->memo_next & 1u];
+    struct lwg_hpack_dec_memo *m = &d->memo[d->memo_next];
 
     if (!s->huffman || s->len == 0 || s->len > LWG_HPACK_DEC_MEMO ||
         out->value_len > LWG_HPACK_DEC_MEMO)
@@ -632,7 +631,9 @@ static LWG_NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t
         *consumed = n;
         return LWG_OK;
     }
-    if (d->max_size > d->settings_max) /* as above */
+    /* A field: our lowered setting must have been acknowledged by a size
+     * update at the start of this block (RFC 7541 §4.2). */
+    if (d->max_size > d->settings_max)
         return LWG_EPROTO;
 
     /* Literal: 01 incremental indexing (6-bit index), 0001 never indexed,
@@ -703,11 +704,9 @@ int lwg_hpack_decode_field(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
     *consumed = 0;
     if (in_len == 0)
         return LWG_EAGAIN;
-    /* A field: our lowered setting must have been acknowledged by a size
-     * update at the start of this block (RFC 7541 §4.2). */
     if (!(in[0] & REP_INDEXED))
         return decode_other(d, in, in_len, consumed, scratch, scratch_size, out);
-    if (d->max_size > d->settings_max)
+    if (d->max_size > d->settings_max) /* as for a literal (decode_other) */
         return LWG_EPROTO;
     if ((in[0] & 0x7fu) == 0x7fu)
         return decode_indexed_long(d, in, in_len, consumed, scratch, scratch_size, out);
@@ -726,7 +725,9 @@ int lwg_hpack_encode_string(uint8_t **p, uint8_t *end, const uint8_t *s,
     size_t n;
     int r;
 
-    if (!huffman && len < 0x7fu) { /* the length fits the prefix */
+    if (huffman == LWG_HPACK_HUFFMAN_AUTO)
+        huffman = len > 1 && lwg_huff_encoded_len(s, len) < len;
+    if (!huffman && len < 0x7fu) { /* short and raw: the usual case, at once */
         if ((size_t)(end - q) < 1 + len)
             return LWG_ENOMEM;
         *q++ = (uint8_t)len;

@@ -102,15 +102,16 @@ typedef struct lwg_hpack_field {
 
 /** RFC 9113 §8.2.1 field syntax: the name is a non-empty lowercase token
  *  (after one leading ':' for pseudo-headers), the value has no NUL, CR
- *  or LF and no leading or trailing space or tab.  The decoder classifies
- *  every field it delivers with this, and remembers the answer for
- *  dynamic table entries, so that a field indexed on every request is
- *  checked once per connection. */
+ *  or LF and no leading or trailing space or tab.  The same classifiers
+ *  the decoder uses for LWG_HPACK_CLS_SYNTAX_OK (which it works out once
+ *  per dynamic table entry), for a field the caller holds. */
 int lwg_hpack_syntax_ok(const uint8_t *name, size_t name_len,
                         const uint8_t *value, size_t value_len);
 
 /** One dynamic table entry: name_len bytes of name then value_len bytes of
- *  value, starting at ring[offset] and wrapping at the end of the ring. */
+ *  value, starting at offset in the table's bytes (the decoder's ring,
+ *  where an entry may wrap at the end; the encoder's buf[], where it
+ *  never does). */
 typedef struct lwg_hpack_dyn_entry {
     uint16_t offset;
     uint16_t name_len;
@@ -362,11 +363,12 @@ size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e);
 
 /** Encode one header field at *p, never past end.  In order of
  *  preference: a full match in the dynamic or the static table ->
- *  indexed field; else a literal, with incremental indexing when
- *  LWG_HPACK_INDEX is given (and the block may insert, and the entry fits
- *  the table), else without indexing, or never indexed with
- *  LWG_HPACK_NEVER_INDEX (which also refuses full matches: a secret is
- *  always a literal); its name is indexed when a table holds it.  Each
+ *  indexed field (LWG_HPACK_NO_TABLE: no search); else a literal, with
+ *  incremental indexing when LWG_HPACK_INDEX is given (and the block may
+ *  insert, and the entry fits the table), else without indexing, or never
+ *  indexed with LWG_HPACK_NEVER_INDEX (which also refuses full matches: a
+ *  secret is always a literal); its name is indexed when a table holds
+ *  it.  Each
  *  string is Huffman-coded when that is strictly shorter, unless
  *  LWG_HPACK_NO_HUFFMAN.  Pending size updates are written first in a
  *  block.  name and value are read during the call only.
@@ -392,11 +394,15 @@ size_t lwg_hpack_static_find(const uint8_t *name, size_t name_len,
 #define LWG_HPACK_LIT_WITHOUT     0x00u /* without indexing (4-bit)          */
 #define LWG_HPACK_LIT_NEVER       0x10u /* never indexed (4-bit)             */
 
+/** huffman argument of the string writers: each string Huffman-coded
+ *  only when that is strictly shorter. */
+#define LWG_HPACK_HUFFMAN_AUTO 2
+
 /** A literal header field.  name_index != 0: indexed name (name/name_len
- *  ignored, may be NULL); name_index == 0: literal name.  huffman != 0:
- *  both strings Huffman-coded (as in RFC 7541 C.4/C.6), else both raw;
- *  mix them with lwg_hpack_int_encode() + lwg_hpack_encode_string().  Any
- *  kind other than the three above is LWG_EINVAL. */
+ *  ignored, may be NULL); name_index == 0: literal name.  huffman: 0 both
+ *  strings raw, 1 both Huffman-coded (as in RFC 7541 C.4/C.6),
+ *  LWG_HPACK_HUFFMAN_AUTO each as it comes out shorter.  Any kind other
+ *  than the three above is LWG_EINVAL. */
 int lwg_hpack_encode_literal(uint8_t **p, uint8_t *end, unsigned kind,
                              size_t name_index,
                              const uint8_t *name, size_t name_len,
@@ -410,7 +416,7 @@ int lwg_hpack_encode_indexed(uint8_t **p, uint8_t *end, size_t index);
 int lwg_hpack_encode_size_update(uint8_t **p, uint8_t *end, uint32_t size);
 
 /** A string literal: H bit, 7-bit-prefix length, then the bytes (Huffman
- *  coded when huffman != 0). */
+ *  coded when huffman is 1, or LWG_HPACK_HUFFMAN_AUTO and shorter so). */
 int lwg_hpack_encode_string(uint8_t **p, uint8_t *end, const uint8_t *s,
                             size_t len, int huffman);
 

@@ -274,15 +274,6 @@ size_t lwg_hpack_static_find(const uint8_t *name, size_t name_len,
 
 /* ---- encoding ----------------------------------------------------------- */
 
-/* A string, Huffman-coded when allowed and strictly shorter. */
-static int encode_string_auto(uint8_t **p, uint8_t *end, const uint8_t *s,
-                              size_t len, int allow_huffman)
-{
-    int huffman = allow_huffman && len > 1 && lwg_huff_encoded_len(s, len) < len;
-
-    return lwg_hpack_encode_string(p, end, s, len, huffman);
-}
-
 static int write_updates(const lwg_hpack_enc *e, uint8_t **q, uint8_t *end)
 {
     int r = lwg_hpack_encode_size_update(q, end, e->upd_min);
@@ -309,24 +300,25 @@ int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
     if (r != LWG_OK)
         return r;
 
-    /* Fields to be indexed are most likely in the dynamic table already;
-     * others most likely in the static table (pseudo-headers). */
-    if (flags & LWG_HPACK_NO_TABLE)
-        ; /* a literal name, as the caller says */
-    else if (!never && (flags & LWG_HPACK_INDEX))
-        index = dyn_find(e, name, name_len, value, value_len, &name_index);
-    if (index == 0 && !(flags & LWG_HPACK_NO_TABLE)) {
-        size_t si = lwg_hpack_static_find(name, name_len, value, value_len, &full);
+    if (!(flags & LWG_HPACK_NO_TABLE)) { /* NO_TABLE: a literal, no search */
+        /* Fields to be indexed are most likely in the dynamic table
+         * already; others most likely in the static table. */
+        if (!never && (flags & LWG_HPACK_INDEX))
+            index = dyn_find(e, name, name_len, value, value_len, &name_index);
+        if (index == 0) {
+            size_t si = lwg_hpack_static_find(name, name_len, value, value_len, &full);
 
-        if (full && !never)
-            index = si;
-        else if (si != 0)
-            name_index = si;
-        else if (!(flags & LWG_HPACK_INDEX) && lwg_hpack_enc_entries(e) > 0) {
-            size_t di = dyn_find(e, name, name_len, value, value_len, &name_index);
+            if (full && !never)
+                index = si;
+            else if (si != 0)
+                name_index = si; /* a static name beats a dynamic one */
+            if (index == 0 && !(flags & LWG_HPACK_INDEX)) {
+                /* not searched above: a full match beats a literal */
+                size_t di = dyn_find(e, name, name_len, value, value_len, &name_index);
 
-            if (!never)
-                index = di;
+                if (!never)
+                    index = di;
+            }
         }
     }
     if (index != 0) {
@@ -337,13 +329,8 @@ int lwg_hpack_encode_field(lwg_hpack_enc *e, uint8_t **p, uint8_t *end,
                  name_len + value_len + LWG_HPACK_ENTRY_OVERHEAD <= e->max;
         kind = never ? LWG_HPACK_LIT_NEVER
                      : insert ? LWG_HPACK_LIT_INCREMENTAL : LWG_HPACK_LIT_WITHOUT;
-        r = lwg_hpack_int_encode(&q, end, (uint8_t)kind,
-                                 kind == LWG_HPACK_LIT_INCREMENTAL ? 6u : 4u,
-                                 (uint32_t)name_index);
-        if (r == LWG_OK && name_index == 0)
-            r = encode_string_auto(&q, end, name, name_len, allow_huffman);
-        if (r == LWG_OK)
-            r = encode_string_auto(&q, end, value, value_len, allow_huffman);
+        r = lwg_hpack_encode_literal(&q, end, kind, name_index, name, name_len, value,
+                                     value_len, allow_huffman ? LWG_HPACK_HUFFMAN_AUTO : 0);
     }
     if (r != LWG_OK)
         return r;

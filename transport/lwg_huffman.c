@@ -9,10 +9,10 @@
  * per-length limits lwg_huff_dec_max[] (shortest first).  The first length
  * whose limit is not below them is the length of the next code, and the
  * distance to that limit gives the symbol's place in the sorted symbol
- * list.  About 400 bytes of tables instead of a multi-KiB state machine.
- * Codes of 8 bits or less, which cover letters, digits and the usual
- * punctuation, are first looked up directly in a 256-entry table on the
- * next 8 input bits.
+ * list.  Codes of 8 bits or less, which cover letters, digits and the
+ * usual punctuation, are first looked up directly in a 256-entry table on
+ * the next 8 input bits.  About 900 bytes of tables in all (see
+ * lwg_hpack_tables.c), instead of a multi-KiB state machine.
  */
 #include "transport/lwg_hpack.h"
 #include "transport/lwg_hpack_tables.h"
