@@ -134,14 +134,18 @@ typedef enum lwg_h2_stream_state {
 /** One stream slot.  The upper layer may read id, state and the windows,
  *  and owns `user`; everything else is the engine's.  The pointer stays
  *  valid until on_stream_close returns. */
+/** lwg_h2_stream.length_left when the peer sent no content-length (or
+ *  one of 4 GiB - 1 or more, which is not checked). */
+#define LWG_H2_NO_LENGTH 0xffffffffu
+
 typedef struct lwg_h2_stream {
     uint32_t id;            /* 0 until a client stream's HEADERS are sent */
     uint8_t  state;         /* lwg_h2_stream_state */
     uint8_t  local;         /* opened by us */
     uint8_t  headers_in;    /* header blocks received (1 = initial done) */
     uint8_t  want_send;     /* a send was cut short: tell on_send_ready */
-    uint8_t  has_length;    /* the peer sent content-length (< 4 GiB)   */
-    uint32_t length_left;   /* then: DATA bytes it still owes (§8.1.1)  */
+    uint32_t length_left;   /* DATA bytes the peer's content-length     */
+                            /* still owes (§8.1.1), or LWG_H2_NO_LENGTH */
     uint32_t rst_code;      /* RST_PENDING: the code to send */
     int32_t  send_window;   /* may go negative after a SETTINGS change */
     int32_t  recv_window;   /* what the peer may still send us */
@@ -343,8 +347,7 @@ struct lwg_h2_conn {
     uint8_t  hb_malformed;           /* RFC 9113 §8.1.1: reset at the end  */
     uint8_t  hb_seen_regular;        /* a regular field came: no pseudo    */
     uint8_t  hb_self_dependency;     /* PRIORITY fields name the stream    */
-    uint8_t  hb_has_length;          /* content-length came, hb_length:    */
-    uint32_t hb_length;              /* its value                          */
+    uint64_t hb_length;              /* content-length, or LWG_H2_NO_LENGTH */
     uint16_t hb_pseudo;              /* pseudo-header fields seen (bits)   */
     uint16_t hb_continuations;
     uint32_t hb_stream_id;

@@ -46,25 +46,24 @@ static int pseudo_bit(unsigned name_id, int is_server)
 
 /* content-length in request or response headers (RFC 9113 §8.1.1): the
  * DATA that follows must add up to it.  Returns 0 if it is malformed:
- * not all digits, or a second one that differs.  A value of 4 GiB or more
- * is not checked. */
+ * not all digits, or a second one that differs.  Values from 4 GiB - 1 up
+ * (LWG_H2_NO_LENGTH, where they saturate) are not checked. */
 static int note_content_length(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
     uint64_t v = 0;
 
-    if (f->value_len == 0 || f->value_len > 19)
+    if (f->value_len == 0)
         return 0;
     for (uint32_t i = 0; i < f->value_len; i++) {
         if (f->value[i] < '0' || f->value[i] > '9')
             return 0;
         v = v * 10u + (uint64_t)(f->value[i] - '0');
+        if (v > LWG_H2_NO_LENGTH)
+            v = LWG_H2_NO_LENGTH;
     }
-    if (c->hb_has_length && (v > 0xffffffffu || c->hb_length != (uint32_t)v))
+    if (c->hb_length != LWG_H2_NO_LENGTH && c->hb_length != v)
         return 0;
-    if (v <= 0xffffffffu) {
-        c->hb_has_length = 1;
-        c->hb_length = (uint32_t)v;
-    }
+    c->hb_length = v;
     return 1;
 }
 
@@ -162,7 +161,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     c->hb_too_large = 0;
     c->hb_malformed = 0;
     c->hb_seen_regular = 0;
-    c->hb_has_length = 0;
+    c->hb_length = LWG_H2_NO_LENGTH;
     c->hb_self_dependency = 0;
     c->hb_pseudo = 0;
     c->hb_continuations = 0;
@@ -314,10 +313,8 @@ int lwg_h2_hb_finish(lwg_h2_conn *c)
         lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
         return 0;
     }
-    if (kind == LWG_H2_HDR_INITIAL && c->hb_has_length) {
-        st->has_length = 1;
-        st->length_left = c->hb_length;
-    }
+    if (kind == LWG_H2_HDR_INITIAL)
+        st->length_left = (uint32_t)c->hb_length;
     if (kind != LWG_H2_HDR_INFO)
         st->headers_in++;
     if (c->cb && c->cb->on_headers_end)

@@ -248,16 +248,26 @@ static size_t gather(lwg_h2_conn *c, const uint8_t *p, size_t n, size_t want)
     return take;
 }
 
+/* n DATA body bytes: up to the stream's application, or, when there is
+ * none (the stream is gone or was reset during this frame), credited back
+ * to the connection unless the whole frame was when it started. */
 static void deliver_data(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {
     lwg_h2_stream *st = c->rx_stream;
+    uint32_t id = c->rx.stream_id;
 
     if (n == 0)
         return;
-    if (!lwg_h2_stream_receiving(st, c->rx.stream_id)) {
-        /* reset meanwhile (perhaps by the upper layer): credit back */
+    if (lwg_h2_stream_receiving(st, id) && st->length_left != LWG_H2_NO_LENGTH) {
+        if (n > st->length_left) /* §8.1.1: more than content-length said */
+            lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
+        else
+            st->length_left -= (uint32_t)n;
+    }
+    if (!lwg_h2_stream_receiving(st, id)) {
         c->rx_stream = NULL;
-        c->conn_recv_unacked += (uint32_t)n;
+        if (!c->rx_whole_credited)
+            c->conn_recv_unacked += (uint32_t)n;
         return;
     }
     if (c->cb && c->cb->on_data)
@@ -266,24 +276,16 @@ static void deliver_data(lwg_h2_conn *c, const uint8_t *p, size_t n)
         lwg_h2_consume(c, st, n);
 }
 
-/* DATA or a header fragment: pad length, priority, body, padding. */
-/* n body bytes of DATA (up to the application) or of a header fragment. */
+/* n body bytes of DATA or of a header fragment. */
 static int frame_body(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {
-    lwg_h2_stream *st = c->rx_stream;
-
     if (c->rx.type != LWG_H2_DATA)
         return lwg_h2_hb_append(c, p, n);
-    if (st != NULL && st->has_length) {
-        if (n > st->length_left) /* §8.1.1: more than it said */
-            lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
-        else
-            st->length_left -= (uint32_t)n;
-    }
-    if (c->rx_stream)
-        deliver_data(c, p, n);
+    deliver_data(c, p, n);
     return 0;
 }
+
+/* DATA or a header fragment: pad length, priority, body, padding. */
 
 static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {

@@ -155,6 +155,7 @@ lwg_h2_stream *lwg_h2_stream_alloc(lwg_h2_conn *c, uint32_t id)
     st->recv_window = (int32_t)(c->settings_unacked
                                     ? LWG_H2_DEFAULT_WINDOW
                                     : c->local->initial_window);
+    st->length_left = LWG_H2_NO_LENGTH;
     st->id = id;
     st->local = id == 0;
     st->state = id == 0 ? LWG_H2_ST_IDLE : LWG_H2_ST_OPEN;
@@ -349,7 +350,8 @@ void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
 {
     uint32_t id = st->id;
 
-    if (st->has_length && st->length_left != 0) { /* §8.1.1: less than it said */
+    if (st->length_left != LWG_H2_NO_LENGTH && st->length_left != 0) {
+        /* §8.1.1: less DATA than content-length said */
         lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
         return;
     }

@@ -1750,6 +1750,53 @@ static void test_padding_on_closed_stream_credited_once(void)
     CHECK_EQ(t->conn_errors, 0);
 }
 
+/* RFC 9113 §8.1.1: a DATA frame that runs past content-length resets its
+ * stream with PROTOCOL_ERROR.  When the frame arrives in pieces, the
+ * pieces after the reset still return their length to the connection
+ * window: nothing leaks.  And a stream ended short of its content-length
+ * is reset the same way. */
+static void test_content_length_mismatch_keeps_credit(void)
+{
+    static buf b;
+    static uint8_t block[64], body[10];
+    tctx *t = &ctx_a;
+    lwg_h2_settings s = lwg_h2_default_settings;
+    uint8_t *p;
+    out_frame f;
+    int rst = 0;
+
+    s.conn_window = 65535;
+    for (int variant = 0; variant < 2; variant++) {
+        const char *len = variant ? "20" : "3"; /* 10 bytes: too many, too few */
+
+        setup(t, &conn_a, SERVER, &s, 0);
+        t->auto_consume = 1; /* what is delivered is consumed */
+        b.n = 0;
+        handshake(&b, SERVER);
+        memcpy(block, REQ_BLOCK, REQ_LEN);
+        p = block + REQ_LEN;
+        CHECK_EQ(lwg_hpack_encode_literal(&p, block + sizeof block, LWG_HPACK_LIT_WITHOUT, 28,
+                                          NULL, 0, (const uint8_t *)len, strlen(len), 0),
+                 LWG_OK);
+        wrote(&b, lwg_h2_write_headers(b.b + b.n, END(&b), 1, LWG_H2_FLAG_END_HEADERS, block,
+                                       (size_t)(p - block), NULL, 0));
+        raw(&b, LWG_H2_DATA, LWG_H2_FLAG_END_STREAM, 1, body, sizeof body);
+        /* the DATA frame's header and 5 bytes, then its last 5 bytes */
+        CHECK_EQ(feed(t, b.b, b.n - 5, 0), 0);
+        CHECK_EQ(feed(t, b.b + b.n - 5, 5, 0), 0);
+        drain(t);
+        CHECK_EQ(t->closes, 1);
+        CHECK_EQ(t->close_how[0], LWG_H2_CLOSE_RESET_US);
+        for (size_t i = 0; nth_frame(t, i, &f); i++)
+            if (f.h.type == LWG_H2_RST_STREAM && f.h.stream_id == 1)
+                rst = (int)lwg_get_u32be(f.payload);
+        CHECK_EQ(rst, LWG_H2_PROTOCOL_ERROR);
+        rst = 0;
+        CHECK_EQ((int64_t)t->c->conn_recv_window + t->c->conn_recv_unacked, 65535);
+        CHECK_EQ(t->conn_errors, 0);
+    }
+}
+
 static void test_submit_data_respects_windows_and_frame_size(void)
 {
     static buf b;
@@ -1808,5 +1855,6 @@ int main(void)
     RUN(test_conn_window_update_and_closed_stream_credit);
     RUN(test_submit_data_respects_windows_and_frame_size);
     RUN(test_padding_on_closed_stream_credited_once);
+    RUN(test_content_length_mismatch_keeps_credit);
     return lwg_test_summary();
 }
