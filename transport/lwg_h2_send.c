@@ -181,9 +181,15 @@ static int stream_can_send(const lwg_h2_stream *st)
 static size_t frame_header_block(uint8_t *b, size_t blen, size_t maxf,
                                  uint32_t id, uint8_t first_flags)
 {
-    size_t nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
-    size_t total = blen + 9 * nframes;
+    size_t nframes, total;
 
+    if (blen <= maxf) { /* the usual block: one HEADERS frame */
+        lwg_h2_frame_hdr_encode(b, (uint32_t)blen, LWG_H2_HEADERS,
+                                (uint8_t)(first_flags | LWG_H2_FLAG_END_HEADERS), id);
+        return 9 + blen;
+    }
+    nframes = (blen + maxf - 1) / maxf;
+    total = blen + 9 * nframes;
     for (size_t k = nframes; k-- > 1;) {
         size_t off = k * maxf;                 /* chunk start in block */
         size_t len = blen - off < maxf ? blen - off : maxf;
@@ -192,10 +198,7 @@ static size_t frame_header_block(uint8_t *b, size_t blen, size_t maxf,
         lwg_h2_frame_hdr_encode(dst - 9, (uint32_t)len, LWG_H2_CONTINUATION,
                                 k == nframes - 1 ? LWG_H2_FLAG_END_HEADERS : 0, id);
     }
-    lwg_h2_frame_hdr_encode(b, (uint32_t)(blen < maxf ? blen : maxf), LWG_H2_HEADERS,
-                            (uint8_t)(first_flags |
-                                      (nframes == 1 ? LWG_H2_FLAG_END_HEADERS : 0)),
-                            id);
+    lwg_h2_frame_hdr_encode(b, (uint32_t)maxf, LWG_H2_HEADERS, first_flags, id);
     return total;
 }
 
@@ -267,21 +270,15 @@ static void tally(const lwg_h2_nv *nv, size_t n, uint64_t *list_size, size_t *wo
     }
 }
 
-/* Encode a constant head at *p: its memo when current, else field by
- * field, then kept in its memo with its list size. */
-static int encode_head(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_const_block *h)
+/* Encode a constant head at *p field by field (its memo was not
+ * current), then keep it in its memo with its list size. */
+static int encode_head(lwg_hpack_enc *e, uint8_t **p, uint8_t *end, const lwg_h2_const_block *h,
+                       uint64_t list_size)
 {
     uint8_t *start = *p;
-    uint64_t list_size = 0;
-    size_t worst = 0;
-    uint32_t mark;
-    int r = lwg_hpack_memo_use(e, h->memo, head_key(h), p, end, NULL);
+    uint32_t mark = lwg_hpack_memo_mark(e);
+    int r = encode_fields(e, p, end, h->nv, h->n);
 
-    if (r != LWG_EAGAIN)
-        return r;
-    mark = lwg_hpack_memo_mark(e);
-    r = encode_fields(e, p, end, h->nv, h->n);
-    tally(h->nv, h->n, &list_size, &worst);
     if (r == LWG_OK && list_size <= 0xffffffffu)
         lwg_hpack_memo_keep(e, h->memo, head_key(h), mark, start, (size_t)(*p - start),
                             (uint32_t)list_size);
@@ -312,57 +309,71 @@ static void assign_local_id(lwg_h2_conn *c, lwg_h2_stream *st)
     lwg_h2_stream_assign_id(c, st, id);
 }
 
-/* A header block went into tx_buf. */
-static inline void block_sent(lwg_h2_conn *c, lwg_h2_stream *st, int end_stream)
-{
-    c->hd_frames_sent++;
-    lwg_h2_want_send(c, st, 0);
-    if (end_stream)
-        lwg_h2_stream_local_end(c, st);
-}
-
-/* The block: head (may be NULL), then nv[0..n). */
+/* The block: head (may be NULL), then nv[0..n).  A head alone whose memo
+ * is current (the usual constant block) is one copy, checked with the list
+ * size kept in the memo, and opens no encoder block. */
 static int submit_block(lwg_h2_conn *c, lwg_h2_stream *st, const lwg_h2_const_block *head,
                         const lwg_h2_nv *nv, size_t n, int end_stream)
 {
-    uint64_t list_size = 0;
+    uint64_t list_size = 0, head_size = 0;
+    uint32_t memo_size;
     size_t worst = LWG_HPACK_UPDATES_MAX;
-    size_t room, maxf = c->peer.max_frame_size, blen, nframes, need;
+    size_t room, maxf = c->peer.max_frame_size, blen, nframes;
     uint8_t *start, *p, *end;
     int r = block_allowed(c, st);
 
     if (r != LWG_OK)
         return r;
-    if (head != NULL)
-        tally(head->nv, head->n, &list_size, &worst);
-    tally(nv, n, &list_size, &worst);
-    if (list_size > c->peer.max_header_list)
-        return LWG_ETOOBIG;
-
     room = tx_room_for_streams(c);
     if (room <= 9)
         goto no_room;
     start = lwg_h2_tx_reserve(c, room);
     end = start + room;
     p = start + 9;
+    if (head != NULL && n == 0 &&
+        lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, end,
+                           &memo_size) == LWG_OK) {
+        if (memo_size > c->peer.max_header_list) /* copied, not committed */
+            return LWG_ETOOBIG;
+        blen = (size_t)(p - (start + 9)); /* a few bytes: one frame */
+        goto framed;
+    }
+    if (head != NULL)
+        tally(head->nv, head->n, &head_size, &worst);
+    list_size = head_size;
+    tally(nv, n, &list_size, &worst);
+    if (list_size > c->peer.max_header_list)
+        return LWG_ETOOBIG;
     /* The encoder may add to its table only if this block is sure to be
      * sent: the peer's decoder never sees a block given up here. */
     lwg_hpack_enc_block_begin(&c->hpack_enc,
                               worst + 9 * ((worst + maxf - 1) / maxf) <= room);
-    if ((head != NULL && encode_head(&c->hpack_enc, &p, end, head) != LWG_OK) ||
-        encode_fields(&c->hpack_enc, &p, end, nv, n) != LWG_OK)
+    if (head != NULL) {
+        /* alone, its memo was tried above */
+        r = n == 0 ? LWG_EAGAIN
+                   : lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, end,
+                                        NULL);
+        if (r == LWG_EAGAIN)
+            r = encode_head(&c->hpack_enc, &p, end, head, head_size);
+        if (r != LWG_OK)
+            goto no_room_block;
+    }
+    if (encode_fields(&c->hpack_enc, &p, end, nv, n) != LWG_OK)
         goto no_room_block;
     blen = (size_t)(p - (start + 9));
     nframes = blen == 0 ? 1 : (blen + maxf - 1) / maxf;
-    need = blen + 9 * nframes;
-    if (need > room)
+    if (blen + 9 * nframes > room)
         goto no_room_block;
     lwg_hpack_enc_block_end(&c->hpack_enc, 1);
+framed:
     if (st->state == LWG_H2_ST_IDLE)
         assign_local_id(c, st);
     lwg_h2_tx_commit(c, frame_header_block(start, blen, maxf, st->id,
                                            end_stream ? LWG_H2_FLAG_END_STREAM : 0));
-    block_sent(c, st, end_stream);
+    c->hd_frames_sent++;
+    lwg_h2_want_send(c, st, 0);
+    if (end_stream)
+        lwg_h2_stream_local_end(c, st);
     return LWG_OK;
 
 no_room_block:
@@ -385,33 +396,7 @@ int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                                 const lwg_h2_const_block *head, const lwg_h2_nv *nv,
                                 size_t n, int end_stream)
 {
-    size_t room, lim;
-    uint32_t list_size;
-    uint8_t *start, *p;
-
-    /* The common case, a head alone whose memo is current: one copy into
-     * one frame, no encoder block; the memo has the list size too. */
-    if (n != 0 || block_allowed(c, st) != LWG_OK)
-        return submit_block(c, st, head, nv, n, end_stream);
-    room = tx_room_for_streams(c);
-    if (room <= 9)
-        return submit_block(c, st, head, nv, n, end_stream);
-    start = lwg_h2_tx_reserve(c, room);
-    p = start + 9;
-    lim = c->peer.max_frame_size < room - 9 ? c->peer.max_frame_size : room - 9;
-    if (lwg_hpack_memo_use(&c->hpack_enc, head->memo, head_key(head), &p, p + lim,
-                           &list_size) != LWG_OK ||
-        list_size > c->peer.max_header_list) /* not sent: nothing committed */
-        return submit_block(c, st, head, nv, n, end_stream);
-    if (st->state == LWG_H2_ST_IDLE)
-        assign_local_id(c, st);
-    lwg_h2_frame_hdr_encode(start, (uint32_t)(p - (start + 9)), LWG_H2_HEADERS,
-                            (uint8_t)(LWG_H2_FLAG_END_HEADERS |
-                                      (end_stream ? LWG_H2_FLAG_END_STREAM : 0)),
-                            st->id);
-    lwg_h2_tx_commit(c, (size_t)(p - start));
-    block_sent(c, st, end_stream);
-    return LWG_OK;
+    return submit_block(c, st, head, nv, n, end_stream);
 }
 
 /* ---- DATA -------------------------------------------------------------- */
