@@ -126,8 +126,9 @@ int lwg_md_to_nv(const lwg_md *md, size_t n, lwg_h2_nv *nv, size_t nv_room,
 /** Indexed, and part of a run the engine keeps encoded in memo `id`
  *  (lwg_h2_submit_headers): the same pointers must always mean the same
  *  text.  Memos: client 1 = :method :scheme :authority, 2 = :path,
- *  3 = te content-type user-agent grpc-accept-encoding; server 1 =
- *  response head, 2 = grpc-status 0. */
+ *  3 = te content-type user-agent grpc-accept-encoding, 4 = the whole
+ *  request head (lwg_h2_const_block); server 1 = response head, 2 =
+ *  grpc-status 0 (lwg_h2_const_block, fields LWG_NV_INDEXED). */
 #define LWG_NV_MEMO(n, v, id) LWG_NV_FLAGS(n, v, LWG_HPACK_INDEX | LWG_HPACK_MEMO(id))
 
 /* ---- lwg_client_call.c / lwg_channel.c ---------------------------------- */

@@ -24,8 +24,11 @@ int lwg_client_call_send_headers(lwg_call *call)
     uint8_t scratch[LWG_HEADER_SCRATCH];
     size_t used = 0, n = 0;
     char timeout[12];
-    const char *authority = (o && o->authority) ? o->authority : ch->authority;
-    lwg_h2_const_block head;
+    /* a call's own :authority may change its text behind its pointer: no
+     * memo names it */
+    int own_authority = o && o->authority;
+    const char *authority = own_authority ? o->authority : ch->authority;
+    lwg_h2_const_block head = { nv, 0, (uint64_t)(uintptr_t)call->method, 4 };
     int r;
 
     /* The fields fixed for the channel and the method: the engine keeps
@@ -38,7 +41,7 @@ int lwg_client_call_send_headers(lwg_call *call)
     nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":authority", "", 1);
     nv[n].value = (const uint8_t *)authority;
     nv[n++].value_len = (uint32_t)strlen(authority);
-    if (authority != ch->authority) /* the call's own: its text may change */
+    if (own_authority)
         nv[n - 1].flags = LWG_HPACK_INDEX;
     nv[n] = (lwg_h2_nv)LWG_NV_MEMO(":path", "", 2);
     nv[n].value = (const uint8_t *)call->method->path;
@@ -47,10 +50,7 @@ int lwg_client_call_send_headers(lwg_call *call)
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("content-type", "application/grpc", 3);
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("user-agent", LWG_USER_AGENT, 3);
     nv[n++] = (lwg_h2_nv)LWG_NV_MEMO("grpc-accept-encoding", "identity", 3);
-    head.nv = nv;
     head.n = n;
-    head.key = (uint64_t)(uintptr_t)call->method;
-    head.memo = 4;
     if (call->has_deadline) {
         uint32_t left = lwg_call_remaining_ms(call, lwg_port_now_ms());
         if (left == 0) {
@@ -88,11 +88,10 @@ int lwg_client_call_send_headers(lwg_call *call)
         }
         n += (size_t)r;
     }
-    if (authority == ch->authority)
-        r = lwg_h2_submit_const_headers(call->h2, call->stream, &head, nv + head.n,
-                                        n - head.n, 0);
-    else
-        r = lwg_h2_submit_headers(call->h2, call->stream, nv, n, 0);
+    if (own_authority) /* no head: the fields go as they are */
+        head.n = 0;
+    r = lwg_h2_submit_const_headers(call->h2, call->stream, head.n ? &head : NULL,
+                                    nv + head.n, n - head.n, 0);
     if (r == LWG_OK) {
         call->headers_sent = 1;
         return LWG_OK;

@@ -133,54 +133,43 @@ void lwg_server_call_headers_end(lwg_call *call, unsigned kind, int too_large)
         call->handler->on_start(call);
 }
 
-/* The blocks of almost every call, kept encoded by the engine. */
+/* The heads of almost every block a server sends, kept encoded by the
+ * engine (memos 1 and 2; the fields themselves go into its table). */
 static const lwg_h2_nv response_head_nv[] = {
-    LWG_NV_MEMO(":status", "200", 1),
-    LWG_NV_MEMO("content-type", "application/grpc", 1),
-    LWG_NV_MEMO("grpc-accept-encoding", "identity", 1),
+    LWG_NV_INDEXED(":status", "200"),
+    LWG_NV_INDEXED("content-type", "application/grpc"),
+    LWG_NV_INDEXED("grpc-accept-encoding", "identity"),
 };
-static const lwg_h2_const_block response_head_block = { response_head_nv, 3, 0, 1 };
-static const lwg_h2_nv trailers_ok_nv[] = { LWG_NV_MEMO("grpc-status", "0", 2) };
-static const lwg_h2_const_block trailers_ok_block = { trailers_ok_nv, 1, 0, 2 };
+static const lwg_h2_const_block response_head = { response_head_nv, 3, 0, 1 };
+static const lwg_h2_nv status_ok_nv[] = { LWG_NV_INDEXED("grpc-status", "0") };
+static const lwg_h2_const_block status_ok = { status_ok_nv, 1, 0, 2 };
 
-/* :status, content-type and the response metadata into nv; returns the
- * count, or negative after failing the call. */
-static int response_head(lwg_call *call, lwg_h2_nv *nv, size_t room, uint8_t *scratch,
-                         size_t *used)
+/* Application metadata as fields at nv[0..room); returns the count, or
+ * negative after failing the call. */
+static int md_fields(lwg_call *call, const lwg_md *md, size_t count, lwg_h2_nv *nv, size_t room,
+                     uint8_t *scratch, size_t *used, const char *too_large)
 {
-    size_t n = sizeof response_head_nv / sizeof response_head_nv[0];
     int r;
 
-    memcpy(nv, response_head_nv, sizeof response_head_nv);
-    if (call->headers_out_count) {
-        r = lwg_md_to_nv(call->headers_out, call->headers_out_count, nv + n, room - n,
-                         scratch, LWG_HEADER_SCRATCH, used);
-        if (r < 0) {
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "response metadata too large",
-                           LWG_H2_INTERNAL_ERROR);
-            return r;
-        }
-        n += (size_t)r;
-    }
-    return (int)n;
+    if (count == 0) /* the usual call */
+        return 0;
+    r = lwg_md_to_nv(md, count, nv, room, scratch, LWG_HEADER_SCRATCH, used);
+    if (r < 0)
+        lwg_call_abort(call, LWG_STATUS_INTERNAL, too_large, LWG_H2_INTERNAL_ERROR);
+    return r;
 }
 
 int lwg_server_call_send_response_headers(lwg_call *call)
 {
-    lwg_h2_nv nv[3 + LWG_MAX_METADATA];
+    lwg_h2_nv nv[LWG_MAX_METADATA];
     uint8_t scratch[LWG_HEADER_SCRATCH];
     size_t used = 0;
-    int r;
+    int r = md_fields(call, call->headers_out, call->headers_out_count, nv, LWG_MAX_METADATA,
+                      scratch, &used, "response metadata too large");
 
-    if (call->headers_out_count == 0) {
-        r = lwg_h2_submit_const_headers(call->h2, call->stream, &response_head_block, NULL, 0,
-                                        0);
-    } else {
-        r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
-        if (r < 0)
-            return r;
-        r = lwg_h2_submit_headers(call->h2, call->stream, nv, (size_t)r, 0);
-    }
+    if (r < 0)
+        return r;
+    r = lwg_h2_submit_const_headers(call->h2, call->stream, &response_head, nv, (size_t)r, 0);
     if (r == LWG_OK)
         call->headers_sent = 1;
     else if (r != LWG_EAGAIN)
@@ -191,26 +180,30 @@ int lwg_server_call_send_response_headers(lwg_call *call)
 
 int lwg_server_call_send_trailers(lwg_call *call)
 {
-    lwg_h2_nv nv[5 + 2 * LWG_MAX_METADATA];
+    lwg_h2_nv nv[3 + 2 * LWG_MAX_METADATA];
     uint8_t scratch[LWG_HEADER_SCRATCH];
     char code[4];
     size_t n = 0, used = 0;
     lwg_h2_stream *st = call->stream;
+    const lwg_h2_const_block *head = NULL;
     int r;
 
     if (!call->headers_sent) { /* Trailers-Only: with any response metadata */
-        r = response_head(call, nv, sizeof nv / sizeof nv[0], scratch, &used);
+        head = &response_head;
+        r = md_fields(call, call->headers_out, call->headers_out_count, nv, LWG_MAX_METADATA,
+                      scratch, &used, "response metadata too large");
         if (r < 0)
             return r;
         n = (size_t)r;
     }
-    if (call->status_code == LWG_STATUS_OK) {
-        /* the status of almost every call: a table entry and a memo */
-        nv[n++] = trailers_ok_nv[0];
-    } else {
+    if (call->status_code != LWG_STATUS_OK) {
         nv[n] = (lwg_h2_nv)LWG_NV("grpc-status", "");
         nv[n].value = (const uint8_t *)code;
         nv[n++].value_len = (uint32_t)lwg_status_format(call->status_code, code, sizeof code);
+    } else if (head == NULL) {
+        head = &status_ok; /* the trailers of almost every call */
+    } else {
+        nv[n++] = status_ok_nv[0];
     }
     if (call->status_msg_len) {
         r = lwg_pct_encode((const uint8_t *)call->status_msg, call->status_msg_len,
@@ -222,20 +215,12 @@ int lwg_server_call_send_trailers(lwg_call *call)
             used += (size_t)r;
         }
     }
-    if (call->trailers_out_count) {
-        r = lwg_md_to_nv(call->trailers_out, call->trailers_out_count, nv + n,
-                         sizeof nv / sizeof nv[0] - n, scratch, sizeof scratch, &used);
-        if (r < 0) {
-            lwg_call_abort(call, LWG_STATUS_INTERNAL, "trailing metadata too large",
-                           LWG_H2_INTERNAL_ERROR);
-            return r;
-        }
-        n += (size_t)r;
-    }
-    if (n == 1 && call->status_code == LWG_STATUS_OK)
-        r = lwg_h2_submit_const_headers(call->h2, st, &trailers_ok_block, NULL, 0, 1);
-    else
-        r = lwg_h2_submit_headers(call->h2, st, nv, n, 1);
+    r = md_fields(call, call->trailers_out, call->trailers_out_count, nv + n,
+                  sizeof nv / sizeof nv[0] - n, scratch, &used, "trailing metadata too large");
+    if (r < 0)
+        return r;
+    n += (size_t)r;
+    r = lwg_h2_submit_const_headers(call->h2, st, head, nv, n, 1);
     if (r != LWG_OK) {
         if (r != LWG_EAGAIN)
             lwg_call_abort(call, LWG_STATUS_INTERNAL, "trailers too large", LWG_H2_INTERNAL_ERROR);

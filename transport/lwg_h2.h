@@ -482,9 +482,9 @@ typedef struct lwg_h2_const_block {
     uint8_t  memo;
 } lwg_h2_const_block;
 
-/** lwg_h2_submit_headers() for the block made of `head`, then nv[0..n).
- *  A head alone on an open stream, with its memo current, is one copy
- *  into one HEADERS frame.  Same returns as lwg_h2_submit_headers(). */
+/** lwg_h2_submit_headers() for the block made of `head` (may be NULL),
+ *  then nv[0..n).  A head alone with its memo current is one copy into
+ *  one HEADERS frame.  Same returns as lwg_h2_submit_headers(). */
 int lwg_h2_submit_const_headers(lwg_h2_conn *c, lwg_h2_stream *st,
                                 const lwg_h2_const_block *head, const lwg_h2_nv *nv,
                                 size_t n, int end_stream);
