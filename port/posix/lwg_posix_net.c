@@ -473,6 +473,8 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
             lwg_posix_io *io = &pc->io[k];
             if (io->fd < 0)
                 continue;
+            if (io->tls != NULL) /* TLS's own times: handshake, held plaintext */
+                add_timer(io, now, &wait);
             fds[n] = (struct pollfd){ .fd = io->fd, .events = io_events(io) };
             slots[n++] = (poll_slot){ .io = io };
         }
@@ -521,13 +523,21 @@ int lwg_posix_poll(lwg_posix_client *const *clients, size_t n_clients,
     now = lwg_port_now_ms();
     for (size_t i = 0; i < n_clients; i++) {
         lwg_posix_client *pc = clients[i];
-        /* one tick for the channel covers its connections */
+        /* one tick for the channel covers its plaintext connections; a
+         * TLS link is ticked as well when its own timer says (it ticks the
+         * channel under it again, which is harmless) */
         if (timer_due(pc->timer_armed, pc->timer_at, now)) {
             pc->timer_armed = 0;
             lwg_channel_tick(pc->channel, now);
         }
-        for (unsigned k = 0; k < LWG_CHANNEL_CONNS; k++)
-            io_after(&pc->io[k], 0);
+        for (unsigned k = 0; k < LWG_CHANNEL_CONNS; k++) {
+            lwg_posix_io *io = &pc->io[k];
+            int due = io->tls != NULL && timer_due(io->timer_armed, io->timer_at, now);
+
+            if (due)
+                io->timer_armed = 0;
+            io_after(io, due);
+        }
     }
     for (size_t s = 0; s < n_servers; s++)
         for (unsigned i = 0; i < servers[s]->conns_hi; i++) {
