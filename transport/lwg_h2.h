@@ -34,10 +34,10 @@
  *                                 output() its work without scanning the
  *                                 table.  28 bytes for 2 streams, 40 for
  *                                 8, 328 for 100.
- *   hb_buf[LWG_MAX_HEADER_LIST]   one header block (HEADERS+CONTINUATION)
- *                                 being received; fields are decoded as
- *                                 soon as they are complete, so the buffer
- *                                 bounds one field representation, and the
+ *   hb_buf[LWG_MAX_HEADER_LIST]   a field representation of the header
+ *                                 block being received that a frame's end
+ *                                 cut (whole ones are decoded in place):
+ *                                 it bounds one field representation; the
  *                                 decoded list is bounded separately.
  *   field_buf[LWG_MAX_HEADER_FIELD]  one decoded header field.
  *   hpack_dec                     the HPACK dynamic table, a fixed ring.

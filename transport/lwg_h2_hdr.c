@@ -2,10 +2,10 @@
  * lwg_h2_hdr.c - inbound header blocks (RFC 9113 §4.3, §6.2, §6.10, §8).
  *
  * A block is HEADERS plus CONTINUATION frames; nothing else may come in
- * between.  Fragment bytes are appended to hb_buf and every complete field
- * representation is decoded at once, so hb_buf only has to hold one field
- * representation; the decoded list is bounded by max_header_list
- * separately.  Every block is decoded in full even when its stream was
+ * between.  Every complete field representation is decoded where it lies
+ * in the frame; only one cut by a frame's end is gathered in hb_buf until
+ * it is whole, so hb_buf only has to hold one field representation; the
+ * decoded list is bounded by max_header_list separately.  Every block is decoded in full even when its stream was
  * refused or reset, so the HPACK table stays in step with the peer's.
  *
  * Fields are checked as they come (§8.2.1 field validity, §8.2.2
@@ -42,7 +42,6 @@ static int pseudo_bit(unsigned name_id, int is_server)
     default:                  return 0;
     }
 }
-
 
 /* content-length in request or response headers (RFC 9113 §8.1.1): the
  * DATA that follows must add up to it.  Returns 0 if it is malformed:
@@ -131,7 +130,7 @@ static void deliver_field(lwg_h2_conn *c, const lwg_hpack_field *f)
     /* the slot found when the block began; a reset in a callback since
      * frees or reuses it, which the id check sees */
     st = c->hb_stream;
-    if (st == NULL || !lwg_h2_stream_receiving(st, c->hb_stream_id)) {
+    if (!lwg_h2_stream_receiving(st, c->hb_stream_id)) {
         c->hb_deliver = 0;
         return;
     }

@@ -141,11 +141,15 @@ void lwg_h2_stream_remote_end(lwg_h2_conn *c, lwg_h2_stream *st);
 /** Streams opened by us / by the peer that count against the limits
  *  (not FREE, not IDLE; RST_PENDING ones too): a counter. */
 unsigned lwg_h2_count_streams(const lwg_h2_conn *c, int local);
+/** The states in which a stream can still receive DATA/headers. */
+static inline int lwg_h2_state_receiving(uint8_t state)
+{
+    return state == LWG_H2_ST_OPEN || state == LWG_H2_ST_HALF_CLOSED_LOCAL;
+}
 /** Non-zero while st (with this id) can still receive DATA/headers. */
 static inline int lwg_h2_stream_receiving(const lwg_h2_stream *st, uint32_t id)
 {
-    return st != NULL && st->id == id &&
-           (st->state == LWG_H2_ST_OPEN || st->state == LWG_H2_ST_HALF_CLOSED_LOCAL);
+    return st != NULL && st->id == id && lwg_h2_state_receiving(st->state);
 }
 /** Close every stream (connection error / transport closed). */
 void lwg_h2_close_all(lwg_h2_conn *c, unsigned how, uint32_t code);

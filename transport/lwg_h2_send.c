@@ -75,8 +75,7 @@ void lwg_h2_write_preface(lwg_h2_conn *c)
 
 int lwg_h2_stream_owes_credit(const lwg_h2_conn *c, const lwg_h2_stream *st)
 {
-    if (st->recv_unacked == 0 ||
-        (st->state != LWG_H2_ST_OPEN && st->state != LWG_H2_ST_HALF_CLOSED_LOCAL))
+    if (st->recv_unacked == 0 || !lwg_h2_state_receiving(st->state))
         return 0;
     /* coalesce: at half a window, or when the window is shut */
     return st->recv_unacked >= c->local->initial_window / 2 || st->recv_window <= 0;
@@ -93,8 +92,7 @@ void lwg_h2_consume(lwg_h2_conn *c, lwg_h2_stream *st, size_t n)
     if (n == 0 || c->fatal)
         return;
     c->conn_recv_unacked += (uint32_t)n;
-    if (st != NULL && (st->state == LWG_H2_ST_OPEN ||
-                       st->state == LWG_H2_ST_HALF_CLOSED_LOCAL)) {
+    if (st != NULL && lwg_h2_state_receiving(st->state)) {
         st->recv_unacked += (uint32_t)n;
         lwg_h2_credit_note(c, st);
     }

@@ -40,8 +40,7 @@ static inline void account(lwg_h2_conn *c, const lwg_h2_stream *st, int add)
     unsigned slot = lwg_h2_slot_of(c, st);
     uint16_t d = add ? 1u : 0xffffu; /* +1 or -1, modulo 2^16 */
 
-    if (st->state == LWG_H2_ST_FREE)
-        return;
+    /* never FREE here: alloc sets the state first, free returns on FREE */
     c->streams_used = (uint16_t)(c->streams_used + d);
     if (st->local)
         c->streams_local = (uint16_t)(c->streams_local + d);
@@ -172,11 +171,6 @@ void lwg_h2_stream_assign_id(lwg_h2_conn *c, lwg_h2_stream *st, uint32_t id)
     lwg_h2_stream_set_state(c, st, LWG_H2_ST_OPEN);
 }
 
-static int receiving_state(uint8_t state)
-{
-    return state == LWG_H2_ST_OPEN || state == LWG_H2_ST_HALF_CLOSED_LOCAL;
-}
-
 void lwg_h2_stream_set_state(lwg_h2_conn *c, lwg_h2_stream *st, uint8_t state)
 {
     uint8_t old = st->state;
@@ -193,7 +187,7 @@ void lwg_h2_stream_set_state(lwg_h2_conn *c, lwg_h2_stream *st, uint8_t state)
                         state == LWG_H2_ST_RST_PENDING);
     /* a half-closed (remote) stream being closed passes through
      * HALF_CLOSED_LOCAL: credit consumed before may be owed again */
-    if (receiving_state(state) && !receiving_state(old))
+    if (lwg_h2_state_receiving(state) && !lwg_h2_state_receiving(old))
         lwg_h2_credit_note(c, st);
 }
 
