@@ -319,14 +319,11 @@ void lwg_call_on_remote_end(lwg_h2_conn *c, lwg_h2_stream *st)
          * trailers, or a response without them): the call is over.  Our
          * side is closed with RST_STREAM(NO_ERROR); what was received is
          * still delivered before on_status. */
-        if (call->resp_phase != LWG_CALL_RESP_TRAILERS)
-            lwg_call_set_status(call, LWG_STATUS_INTERNAL, "stream closed without trailers", 30);
         st->user = NULL;
-        call->stream = NULL;
         call->end_pending = 0;
         call->tx_len = call->tx_off = 0;
         lwg_h2_submit_rst(c, st, LWG_H2_NO_ERROR);
-        lwg_call_stream_closed(call);
+        lwg_client_call_stream_closed(call, LWG_H2_CLOSE_NORMAL, 0);
     }
 }
 
