@@ -448,7 +448,11 @@ static int send_pb_direct(lwg_call *call, const struct pb_msgdesc_s *fields, con
         limit = room - LWG_MSG_PREFIX_LEN;
     os = pb_ostream_from_buffer(p + LWG_MSG_PREFIX_LEN, limit);
     if (!pb_encode(&os, fields, src)) {
-        call->no_direct = 1; /* too big for the room (or no good at all) */
+        /* A whole frame's room too small: the call's messages are large,
+         * do not encode them twice again.  A room a window narrowed may
+         * be wider for the next message. */
+        if (room >= LWG_H2_MIN_MAX_FRAME_SIZE)
+            call->no_direct = 1;
         return LWG_EAGAIN;
     }
     lwg_msg_prefix_encode(p, 0, (uint32_t)os.bytes_written);

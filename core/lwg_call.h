@@ -201,9 +201,10 @@ struct lwg_call {
     uint8_t md_overflow;          /* server: request metadata did not fit  */
     uint8_t retried;              /* client: transparently restarted once  */
     uint8_t wait_for_ready;
-    uint8_t no_direct;            /* server: a message outgrew the frame   */
-                                  /* room: encode into tx_msg from now on  */
-    uint32_t messages_out;        /* messages queued with lwg_call_send    */
+    uint8_t no_direct;            /* server: a message outgrew a frame:    */
+                                  /* encode into tx_msg from now on        */
+    uint32_t messages_out;        /* messages sent or queued (lwg_call_send */
+                                  /* and lwg_call_send_pb)                 */
     uint8_t service_due;          /* completion or delivery waits for the  */
                                   /* owner's service pass                  */
 
@@ -230,8 +231,10 @@ struct lwg_call {
  *  LWG_ECLOSED: the call is over or our side is closed. */
 int lwg_call_send(lwg_call *call, const uint8_t *msg, size_t len);
 
-/** Encode `src` with nanopb `fields` straight into the call's send
- *  buffer, then queue it as lwg_call_send() does. */
+/** Encode `src` with nanopb `fields` and send it as lwg_call_send() does
+ *  (same returns).  No copy: a server's message is encoded straight into
+ *  its DATA frame in the connection's transmit buffer when the frame room
+ *  takes it, any other straight into the call's send buffer. */
 int lwg_call_send_pb(lwg_call *call, const struct pb_msgdesc_s *fields,
                      const void *src);
 

@@ -501,7 +501,8 @@ int lwg_h2_submit_data(lwg_h2_conn *c, lwg_h2_stream *st,
  *  Returns a pointer where up to *room bytes may be written (*room is
  *  limited by windows, frame size and tx room; 0 means wait for
  *  on_send_ready), or NULL in the wrong state.  Follow with
- *  lwg_h2_data_commit() before any other call on the connection. */
+ *  lwg_h2_data_commit() before any other call on the connection, or with
+ *  nothing: a reservation not committed sends nothing. */
 uint8_t *lwg_h2_data_reserve(lwg_h2_conn *c, lwg_h2_stream *st, size_t *room);
 
 /** Send the n bytes written at the reserved pointer (n <= room; n may be
