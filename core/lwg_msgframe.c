@@ -15,12 +15,6 @@ enum {
     ST_ERROR       /* sticky error in r->error */
 };
 
-static uint32_t get_u32be(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-           ((uint32_t)p[2] << 8) | p[3];
-}
-
 static void start_message(lwg_msg_reader *r)
 {
     r->state = ST_PREFIX;
@@ -66,12 +60,11 @@ int lwg_msg_reader_feed(lwg_msg_reader *r, const uint8_t *data, size_t len,
         *consumed = used;
         if (r->prefix_have < LWG_MSG_PREFIX_LEN)
             return LWG_EAGAIN;
-        if (r->prefix[0] > 1)
+        r->compressed = (uint8_t)lwg_msg_prefix_decode(r->prefix, &r->msg_len);
+        if (r->compressed > 1)
             return fail(r, LWG_EPROTO);
-        r->msg_len = get_u32be(r->prefix + 1);
         if (r->msg_len > r->limit)
             return fail(r, LWG_ETOOBIG);
-        r->compressed = r->prefix[0];
         r->state = ST_PAYLOAD;
     }
 

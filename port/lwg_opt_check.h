@@ -9,11 +9,12 @@
 #error "LWG_MAX_STREAMS must be 1..1024"
 #endif
 
-/* RFC 7541: a table must at least hold one minimal entry (32 bytes of
- * overhead); the ring stores lengths in 16 bits. */
+/* the memo keeps its lengths in 8 bits */
 #if LWG_HPACK_DEC_MEMO < 0 || LWG_HPACK_DEC_MEMO > 255
 #error "LWG_HPACK_DEC_MEMO must be 0..255"
 #endif
+/* RFC 7541: a table must at least hold one minimal entry (32 bytes of
+ * overhead); the ring stores lengths in 16 bits. */
 #if LWG_HPACK_TABLE_SIZE < 64 || LWG_HPACK_TABLE_SIZE > 65535
 #error "LWG_HPACK_TABLE_SIZE must be 64..65535"
 #endif

@@ -40,10 +40,9 @@
  *   negotiate.  ALPN "h2" on both sides; a handshake without it fails.
  *   Client: SNI and host name verification against the CA certificates of
  *   the config; server_name_override replaces the name for both (gRPC's
- *   grpc.ssl_target_name_override).  IP address targets need an override
- *   with a DNS name in the server's certificate (mbedTLS 2.28 matches DNS
- *   names only; lwgrpc matches an IP address target against the certificate's
- *   iPAddress SANs itself).  Server: certificate and key from memory; client
+ *   grpc.ssl_target_name_override).  An IP address target sends no SNI
+ *   and is matched against the certificate's iPAddress SANs (by lwgrpc:
+ *   mbedTLS 2.28 matches DNS names only).  Server: certificate and key from memory; client
  *   certificates none, optional (verified when sent) or required.
  *   Certificate validity dates are checked against the config's time
  *   source (lwg_tls_config_set_time()); with none, they are not checked -

@@ -16,7 +16,8 @@
 #define LWG_TLS_ALERT_NO_APP_PROTOCOL  120
 
 /** mbedTLS verify callback (per connection, ctx = lwg_tls_conn): checks
- *  validity dates against the config's clock and keeps the leaf's
+ *  validity dates against the config's clock, matches an IP address
+ *  target against the leaf's iPAddress SANs, and keeps the leaf's
  *  subject and DNS SANs in c->peer_id. */
 int lwg_tls_verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
@@ -52,9 +53,10 @@ void lwg_tls_config_rewarm(const lwg_tls_config *cfg);
 /** Non-zero for mbedTLS errors that mean "the arena is full". */
 int lwg_tls_is_alloc_error(int err);
 
-#endif /* LWG_TLS */
 /** Parse an IPv4 dotted quad or an IPv6 address (with "::", no zone)
  *  into out; returns 4, 16, or 0 when `s` is not an IP literal. */
 int lwg_tls_parse_ip(const char *s, uint8_t out[16]);
+
+#endif /* LWG_TLS */
 
 #endif /* LWG_TLS_PRIV_H */
