@@ -184,7 +184,7 @@ static void deliver_messages(lwg_call *call)
         return;
     }
     while (!call->aborted && !call->rejected && !call->rx_held && !call->completed &&
-           call->rx_len >= 5) {
+           call->rx_len >= LWG_MSG_PREFIX_LEN) {
         const uint8_t *p = call->rx_buf + call->rx_off;
         uint32_t len;
         unsigned flags = lwg_msg_prefix_decode(p, &len);
@@ -206,7 +206,7 @@ static void deliver_messages(lwg_call *call)
                            "received message larger than max");
             return;
         }
-        if (call->rx_len < 5u + len)
+        if (call->rx_len < LWG_MSG_PREFIX_LEN + len)
             return;
         /* a unary request goes to the handler with the client's half-close
          * (a second message or none at all is an error then) */
@@ -227,13 +227,13 @@ static void deliver_messages(lwg_call *call)
             lwg_call_reject(call, LWG_STATUS_INTERNAL, "too many responses for a unary response");
             return;
         }
-        r = deliver(call, p + 5, len);
+        r = deliver(call, p + LWG_MSG_PREFIX_LEN, len);
         if (r == LWG_EAGAIN) {
             call->rx_held = 1;
             return;
         }
-        call->rx_off += 5u + len;
-        call->rx_len -= 5u + len;
+        call->rx_off += LWG_MSG_PREFIX_LEN + len;
+        call->rx_len -= LWG_MSG_PREFIX_LEN + len;
     }
 }
 
@@ -247,8 +247,8 @@ void lwg_call_recv_done(lwg_call *call)
     p = call->rx_buf + call->rx_off;
     (void)lwg_msg_prefix_decode(p, &len);
     call->rx_held = 0;
-    call->rx_off += 5u + len;
-    call->rx_len -= 5u + len;
+    call->rx_off += LWG_MSG_PREFIX_LEN + len;
+    call->rx_len -= LWG_MSG_PREFIX_LEN + len;
     call->service_due = 1;
 }
 
@@ -400,7 +400,8 @@ static int send_ready(lwg_call *call)
     return LWG_OK;
 }
 
-/* The `len` message bytes are at tx_msg + 5: prefix them and send. */
+/* The `len` message bytes are at tx_msg + LWG_MSG_PREFIX_LEN: prefix
+ * them and send. */
 static int queue_message(lwg_call *call, size_t len)
 {
     lwg_msg_prefix_encode(call->tx_msg, 0, (uint32_t)len);
