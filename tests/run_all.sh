@@ -40,8 +40,11 @@ took() {    # " (Ns)" when a step took 2 s or more
     local s=$(( $(date +%s) - $1 ))
     [ "$s" -ge 2 ] && printf ' (%ss)' "$s"
 }
-show_log() {
-    [ -f "$1" ] && tail -n 30 "$1" | sed 's/^/    | /'
+show_log() {  # the log's failure lines (with what precedes each), then its tail
+    [ -f "$1" ] || return 0
+    grep -n -B 6 -E '^(FAIL|not ok)|Traceback|AddressSanitizer|runtime error' "$1" |
+        head -n 60 | sed 's/^/    ! /'
+    tail -n 30 "$1" | sed 's/^/    | /'
 }
 ok()   { echo "ok   $1"; passed=$((passed + 1)); }
 bad()  { echo "FAIL $1"; show_log "${2:-}"; failed=$((failed + 1)); }
