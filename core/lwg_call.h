@@ -9,7 +9,7 @@
  *   (core/lwg_server.h) and handed to the method's handler.
  *
  * MEMORY (inside lwg_call, sized by port/lwg_opt.h)
- *   rx_buf[LWG_MAX_RECV_MESSAGE + 5]  received bytes, length-prefixed
+ *   rx_buf[LWG_CALL_RX_BUF]  received bytes, length-prefixed
  *       messages in a row.  The stream's HTTP/2 receive window never
  *       exceeds its free space, so the peer cannot overrun it; a message
  *       is handed up as a view into it and its bytes are freed (and the
@@ -213,7 +213,7 @@ struct lwg_call {
     /* receive: length-prefixed messages in a row at rx_buf[rx_off..] */
     uint32_t rx_off;
     uint32_t rx_len;
-    uint8_t rx_buf[LWG_MAX_RECV_MESSAGE + 5];
+    uint8_t rx_buf[LWG_CALL_RX_BUF];
 
     /* send: one message, prefix included */
     uint32_t tx_len;

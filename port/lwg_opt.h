@@ -97,7 +97,8 @@
 
 /** Initial receive window we grant each stream (SETTINGS_INITIAL_WINDOW_SIZE).
  *  It must not exceed the buffer the upper layer holds per stream: core/
- *  sets it from its message buffer.  Default: 64 KiB - 1 (RFC default). */
+ *  sets it from a call's receive buffer (LWG_CALL_RX_BUF), so this is the
+ *  transport's default only.  Default: 64 KiB - 1 (RFC default). */
 #ifndef LWG_STREAM_RECV_WINDOW
 #define LWG_STREAM_RECV_WINDOW 65535
 #endif
@@ -138,6 +139,17 @@
 /** Largest gRPC message (after the 5-byte prefix) received on a call. */
 #ifndef LWG_MAX_RECV_MESSAGE
 #define LWG_MAX_RECV_MESSAGE 4096
+#endif
+
+/** Bytes of a call's receive buffer, which is also the HTTP/2 receive
+ *  window each stream is granted (LWG_STREAM_RECV_WINDOW is not used by
+ *  core/).  At least one whole message: LWG_MAX_RECV_MESSAGE + 5, the
+ *  default.  With room for only one message the peer sends the next one
+ *  only after the application has taken the last, one round trip per
+ *  message; a host that streams messages near LWG_MAX_RECV_MESSAGE and
+ *  has the RAM gives each call room for 2-4 of them. */
+#ifndef LWG_CALL_RX_BUF
+#define LWG_CALL_RX_BUF ((LWG_MAX_RECV_MESSAGE) + 5)
 #endif
 
 /** Largest gRPC message sent on a call. */

@@ -72,6 +72,9 @@
 #if LWG_MAX_RECV_MESSAGE > 2147483647 || LWG_MAX_SEND_MESSAGE > 2147483647
 #error "gRPC messages are limited to 2^31-1 bytes here"
 #endif
+#if LWG_CALL_RX_BUF < LWG_MAX_RECV_MESSAGE + 5 || LWG_CALL_RX_BUF > 2147483647
+#error "LWG_CALL_RX_BUF must hold one whole message (LWG_MAX_RECV_MESSAGE + 5) and be at most 2^31-1"
+#endif
 #if LWG_CHANNEL_CONNS < 1 || LWG_CHANNEL_CONNS > 8
 #error "LWG_CHANNEL_CONNS must be 1..8"
 #endif

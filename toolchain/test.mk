@@ -57,6 +57,16 @@ $(TEST_BUILD)/bin/test_hpack_enc_off: $(ENC_OFF_SRCS) tests/unit/test_hpack_enc.
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $(TEST_CFLAGS) -DLWG_HPACK_ENC_TABLE_SIZE=0 $(ENC_OFF_SRCS) $(TEST_LDFLAGS) -o $@
 
+# test_rx_room: a call's receive buffer larger than one message
+# (LWG_CALL_RX_BUF) changes lwg_call's layout, so the runtime is compiled
+# into it with that test's own options file.
+RX_ROOM_SRCS := tests/unit/test_rx_room.c $(TEST_RT_SRCS) $(wildcard tests/fake/*.c) tests/lwg_test.c
+$(TEST_BUILD)/bin/test_rx_room: $(RX_ROOM_SRCS) tests/unit/rx_room_opts.h \
+                                $(wildcard port/*.h transport/*.h core/*.h)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $(TEST_CFLAGS) -DLWG_CONFIG_FILE='"tests/unit/rx_room_opts.h"' \
+	    $(RX_ROOM_SRCS) $(TEST_LDFLAGS) $(TEST_LIBS) -o $@
+
 .SECONDARY:
 .PHONY: unit-bins peer-bins
 unit-bins: $(UNIT_BINS)
