@@ -18,6 +18,10 @@
 /* a 64 KiB Chunk is 65540 bytes of protobuf */
 #define LWG_MAX_RECV_MESSAGE    (66 * 1024)
 #define LWG_MAX_SEND_MESSAGE    (66 * 1024)
+/* room for 8 such messages per call, so that a streaming peer seldom
+ * waits for our WINDOW_UPDATE (the stream window is this buffer).  512
+ * calls x 528 KiB is address space; only the pages used become resident */
+#define LWG_CALL_RX_BUF         (8 * (66 * 1024 + 5))
 /* 4 x 100 streams at once, with room to spare */
 #define LWG_MAX_SERVER_CALLS    512
 #define LWG_MAX_CONNECTIONS     16
