@@ -275,7 +275,6 @@ typedef struct lwg_hpack_memo {
  *  encoded outside a block behaves as a block of its own that is sent.
  *  Fields are private (tests read them). */
 typedef struct lwg_hpack_enc {
-    uint32_t peer_max;        /* peer's latest SETTINGS_HEADER_TABLE_SIZE  */
     uint32_t dec_max;         /* table size the peer's decoder holds: 4096 */
                               /* until our size updates say else           */
     uint32_t max;             /* our eviction bound: <= LWG_HPACK_ENC_     */

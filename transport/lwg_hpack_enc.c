@@ -145,7 +145,6 @@ size_t lwg_hpack_enc_entries(const lwg_hpack_enc *e)
 void lwg_hpack_enc_init(lwg_hpack_enc *e)
 {
     memset(e, 0, sizeof *e);
-    e->peer_max = LWG_HPACK_DEFAULT_TABLE_SIZE;
     e->dec_max = LWG_HPACK_DEFAULT_TABLE_SIZE;
     e->max = min_u32(LWG_HPACK_ENC_TABLE_SIZE, LWG_HPACK_DEFAULT_TABLE_SIZE);
 }
@@ -155,7 +154,6 @@ void lwg_hpack_enc_set_peer_max(lwg_hpack_enc *e, uint32_t peer_settings_max)
     uint32_t target = min_u32(LWG_HPACK_ENC_TABLE_SIZE, peer_settings_max);
     uint32_t held = e->upd_pending ? e->upd_final : e->dec_max;
 
-    e->peer_max = peer_settings_max;
     /* The decoder must hear of a limit below what it holds; a larger
      * table for us is worth saying too.  Otherwise we just use less. */
     if (peer_settings_max < held || target > held) {

@@ -871,7 +871,6 @@ static void test_encoder_size_update(void)
      * then the final size (RFC 7541 §4.2), which is our own table's. */
     lwg_hpack_enc_set_peer_max(&e, 0);
     lwg_hpack_enc_set_peer_max(&e, 4096);
-    CHECK_EQ(e.peer_max, 4096);
     p = buf;
     CHECK_EQ(lwg_hpack_encode_field(&e, &p, buf + sizeof buf, S(":method"),
                                     S("GET"), 0), LWG_OK);
