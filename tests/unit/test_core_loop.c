@@ -5,7 +5,7 @@
  * Trailers-Only, UNIMPLEMENTED, deadlines, cancellation, message limits.
  */
 #include "lwg_test.h"
-#include "fake/fake_port.h"
+#include "fake/link_pair.h"
 #include "core/lwg_channel.h"
 #include "core/lwg_server.h"
 
@@ -13,38 +13,11 @@
 
 static lwg_channel ch;
 static lwg_server srv;
-static const lwg_link *cl, *sl;
-
-/* ---- pumping ---------------------------------------------------------- */
-
-static void move(const lwg_link *from, const lwg_link *to)
-{
-    size_t n;
-    const uint8_t *p = from->ops->output(from->ctx, &n);
-    if (n == 0)
-        return;
-    int r = to->ops->input(to->ctx, p, n, lwg_port_now_ms());
-    if (r > 0)
-        from->ops->output_done(from->ctx, (size_t)r);
-}
+static link_pair pair;
 
 static void pump(int rounds)
 {
-    for (int i = 0; i < rounds; i++) {
-        if (cl == NULL) {
-            cl = lwg_channel_connect(&ch, lwg_port_now_ms());
-            if (cl != NULL)
-                sl = lwg_server_accept(&srv, lwg_port_now_ms());
-        }
-        if (cl == NULL) {
-            lwg_channel_tick(&ch, lwg_port_now_ms());
-            continue;
-        }
-        move(cl, sl);
-        move(sl, cl);
-        cl->ops->tick(cl->ctx, lwg_port_now_ms());
-        sl->ops->tick(sl->ctx, lwg_port_now_ms());
-    }
+    link_pair_pump(&pair, rounds);
 }
 
 /* ---- server handlers -------------------------------------------------- */
@@ -183,11 +156,7 @@ static result res[4];
 
 static void setup(void)
 {
-    fake_port_set_now(1000);
-    CHECK_EQ(lwg_channel_init(&ch, "localhost:50051", lwg_port_now_ms()), LWG_OK);
-    lwg_server_init(&srv, NULL);
-    CHECK_EQ(lwg_server_add_service(&srv, &service), LWG_OK);
-    cl = sl = NULL;
+    CHECK_EQ(link_pair_init(&pair, &ch, &srv, &service), LWG_OK);
     memset(res, 0, sizeof res);
     srv_done_count = 0;
 }

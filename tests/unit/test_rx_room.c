@@ -10,7 +10,7 @@
  * refused although the buffer could hold it.
  */
 #include "lwg_test.h"
-#include "fake/fake_port.h"
+#include "fake/link_pair.h"
 #include "core/lwg_channel.h"
 #include "core/lwg_server.h"
 #include "transport/lwg_h2.h"
@@ -20,34 +20,7 @@
 
 static lwg_channel ch;
 static lwg_server srv;
-static const lwg_link *cl, *sl;
-
-static void move(const lwg_link *from, const lwg_link *to)
-{
-    size_t n;
-    const uint8_t *p = from->ops->output(from->ctx, &n);
-    if (n == 0)
-        return;
-    int r = to->ops->input(to->ctx, p, n, lwg_port_now_ms());
-    if (r > 0)
-        from->ops->output_done(from->ctx, (size_t)r);
-}
-
-static void pump(int rounds)
-{
-    for (int i = 0; i < rounds; i++) {
-        if (cl == NULL) {
-            cl = lwg_channel_connect(&ch, lwg_port_now_ms());
-            if (cl != NULL)
-                sl = lwg_server_accept(&srv, lwg_port_now_ms());
-            continue;
-        }
-        move(cl, sl);
-        move(sl, cl);
-        cl->ops->tick(cl->ctx, lwg_port_now_ms());
-        sl->ops->tick(sl->ctx, lwg_port_now_ms());
-    }
-}
+static link_pair pair;
 
 /* ---- server: ServerStream sends `sent_goal` messages of MSG bytes, the
  * i-th filled with byte i; ClientStream counts what it received -------- */
@@ -142,11 +115,7 @@ static const lwg_call_cbs cbs = { NULL, c_msg, NULL, c_status };
 
 static void setup(void)
 {
-    fake_port_set_now(1000);
-    CHECK_EQ(lwg_channel_init(&ch, "localhost:50051", lwg_port_now_ms()), LWG_OK);
-    lwg_server_init(&srv, NULL);
-    CHECK_EQ(lwg_server_add_service(&srv, &service), LWG_OK);
-    cl = sl = NULL;
+    CHECK_EQ(link_pair_init(&pair, &ch, &srv, &service), LWG_OK);
     sent = sent_goal = srv_received = srv_hold = srv_done_count = 0;
     received = done = hold = 0;
     srv_held = NULL;
@@ -164,9 +133,9 @@ static void test_window_is_the_buffer(void)
     CHECK_EQ(lwg_call_start(&ch, &call, &m_sstream, NULL, &cbs, NULL), LWG_OK);
     CHECK_EQ(lwg_call_send(&call, &one, 1), LWG_OK);
     lwg_call_close_send(&call);
-    pump(50);
+    link_pair_pump(&pair, 50);
     CHECK_EQ(done, 1);
-    CHECK(cl != NULL && sl != NULL);
+    CHECK(pair.cl != NULL && pair.sl != NULL);
     CHECK_EQ(ch.conns[0].h2.peer.initial_window, (uint32_t)LWG_CALL_RX_BUF);
     CHECK_EQ(srv.conns[0].h2.peer.initial_window, (uint32_t)LWG_CALL_RX_BUF);
 }
@@ -183,7 +152,7 @@ static void test_held_message_leaves_room_for_the_rest(void)
     CHECK_EQ(lwg_call_start(&ch, &call, &m_sstream, NULL, &cbs, NULL), LWG_OK);
     CHECK_EQ(lwg_call_send(&call, &one, 1), LWG_OK);
     lwg_call_close_send(&call);
-    pump(50);
+    link_pair_pump(&pair, 50);
     CHECK_EQ(received, 1);              /* the first is held, so no more */
     CHECK_EQ(sent, ROOM + 1);           /* ROOM went out; the next is queued */
     CHECK_EQ(call.rx_len, (uint32_t)(ROOM * (MSG + 5)));
@@ -191,7 +160,7 @@ static void test_held_message_leaves_room_for_the_rest(void)
     CHECK_EQ(done, 0);
 
     lwg_call_recv_done(&call);
-    pump(100);
+    link_pair_pump(&pair, 100);
     CHECK_EQ(received, 10);
     CHECK_EQ(done, 1);
     CHECK_EQ(lwg_call_status(&call), LWG_STATUS_OK);
@@ -211,7 +180,7 @@ static void test_server_holds_a_message(void)
         memset(msg, out, sizeof msg);
         if (lwg_call_send(&call, msg, sizeof msg) == LWG_OK)
             out++;
-        pump(1);
+        link_pair_pump(&pair, 1);
         if (round == 50) {
             /* held: the client got ROOM messages out, the next is queued */
             CHECK_EQ(srv_received, 1);
@@ -222,7 +191,7 @@ static void test_server_holds_a_message(void)
     }
     CHECK_EQ(out, 10);
     lwg_call_close_send(&call);
-    pump(50);
+    link_pair_pump(&pair, 50);
     CHECK_EQ(srv_received, 10);
     CHECK_EQ(done, 1);
     CHECK_EQ(lwg_call_status(&call), LWG_STATUS_OK);
@@ -238,7 +207,7 @@ static void test_larger_message_still_refused(void)
     CHECK_EQ(lwg_call_start(&ch, &call, &m_big, NULL, &cbs, NULL), LWG_OK);
     CHECK_EQ(lwg_call_send(&call, &one, 1), LWG_OK);
     lwg_call_close_send(&call);
-    pump(50);
+    link_pair_pump(&pair, 50);
     CHECK_EQ(received, 0);
     CHECK_EQ(done, 1);
     CHECK_EQ(lwg_call_status(&call), LWG_STATUS_RESOURCE_EXHAUSTED);
