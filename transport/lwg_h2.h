@@ -131,13 +131,13 @@ typedef enum lwg_h2_stream_state {
     LWG_H2_ST_RST_PENDING        /* closed; our RST_STREAM not yet in tx */
 } lwg_h2_stream_state;
 
-/** One stream slot.  The upper layer may read id, state and the windows,
- *  and owns `user`; everything else is the engine's.  The pointer stays
- *  valid until on_stream_close returns. */
 /** lwg_h2_stream.length_left when the peer sent no content-length (or
  *  one of 4 GiB - 1 or more, which is not checked). */
 #define LWG_H2_NO_LENGTH 0xffffffffu
 
+/** One stream slot.  The upper layer may read id, state and the windows,
+ *  and owns `user`; everything else is the engine's.  The pointer stays
+ *  valid until on_stream_close returns. */
 typedef struct lwg_h2_stream {
     uint32_t id;            /* 0 until a client stream's HEADERS are sent */
     uint8_t  state;         /* lwg_h2_stream_state */
@@ -347,7 +347,7 @@ struct lwg_h2_conn {
     uint8_t  hb_malformed;           /* RFC 9113 §8.1.1: reset at the end  */
     uint8_t  hb_seen_regular;        /* a regular field came: no pseudo    */
     uint8_t  hb_self_dependency;     /* PRIORITY fields name the stream    */
-    uint64_t hb_length;              /* content-length, or LWG_H2_NO_LENGTH */
+    uint64_t hb_length;              /* content-length; none: UINT64_MAX   */
     uint16_t hb_pseudo;              /* pseudo-header fields seen (bits)   */
     uint16_t hb_continuations;
     uint32_t hb_stream_id;

@@ -23,6 +23,9 @@
 #define PH_AUTHORITY 0x08
 #define PH_STATUS    0x10
 
+/* hb_length when the block carries no content-length */
+#define HB_NO_LENGTH UINT64_MAX
+
 static int value_is(const lwg_hpack_field *f, const char *s)
 {
     size_t n = strlen(s);
@@ -45,8 +48,9 @@ static int pseudo_bit(unsigned name_id, int is_server)
 
 /* content-length in request or response headers (RFC 9113 §8.1.1): the
  * DATA that follows must add up to it.  Returns 0 if it is malformed:
- * not all digits, or a second one that differs.  Values from 4 GiB - 1 up
- * (LWG_H2_NO_LENGTH, where they saturate) are not checked. */
+ * not all digits, or a second one that differs.  Values are compared in
+ * full (up to 2^64 - 2, where they saturate); the stream checks its DATA
+ * against values below 4 GiB - 1 (lwg_h2_hb_finish). */
 static int note_content_length(lwg_h2_conn *c, const lwg_hpack_field *f)
 {
     uint64_t v = 0;
@@ -54,13 +58,13 @@ static int note_content_length(lwg_h2_conn *c, const lwg_hpack_field *f)
     if (f->value_len == 0)
         return 0;
     for (uint32_t i = 0; i < f->value_len; i++) {
-        if (f->value[i] < '0' || f->value[i] > '9')
+        unsigned d = (unsigned)f->value[i] - '0';
+
+        if (d > 9)
             return 0;
-        v = v * 10u + (uint64_t)(f->value[i] - '0');
-        if (v > LWG_H2_NO_LENGTH)
-            v = LWG_H2_NO_LENGTH;
+        v = v > (HB_NO_LENGTH - 1 - d) / 10 ? HB_NO_LENGTH - 1 : v * 10u + d;
     }
-    if (c->hb_length != LWG_H2_NO_LENGTH && c->hb_length != v)
+    if (c->hb_length != HB_NO_LENGTH && c->hb_length != v)
         return 0;
     c->hb_length = v;
     return 1;
@@ -160,7 +164,7 @@ int lwg_h2_hb_begin(lwg_h2_conn *c)
     c->hb_too_large = 0;
     c->hb_malformed = 0;
     c->hb_seen_regular = 0;
-    c->hb_length = LWG_H2_NO_LENGTH;
+    c->hb_length = HB_NO_LENGTH;
     c->hb_self_dependency = 0;
     c->hb_pseudo = 0;
     c->hb_continuations = 0;
@@ -312,8 +316,9 @@ int lwg_h2_hb_finish(lwg_h2_conn *c)
         lwg_h2_stream_reset(c, st, LWG_H2_PROTOCOL_ERROR, LWG_H2_CLOSE_RESET_US);
         return 0;
     }
-    if (kind == LWG_H2_HDR_INITIAL)
-        st->length_left = (uint32_t)c->hb_length;
+    if (kind == LWG_H2_HDR_INITIAL) /* from 4 GiB - 1 up: not checked */
+        st->length_left = c->hb_length < LWG_H2_NO_LENGTH ? (uint32_t)c->hb_length
+                                                          : LWG_H2_NO_LENGTH;
     if (kind != LWG_H2_HDR_INFO)
         st->headers_in++;
     if (c->cb && c->cb->on_headers_end)

@@ -1652,6 +1652,10 @@ SERVER_ERRORS = [
                                         (b"content-length", b"3")]) +
      frame(DATA, END_STREAM, 1, b"ab"),
      ("rst", 1, PROTOCOL_ERROR)),
+    ("content_length_two_large_values", [],  # above 4 GiB, compared in full
+     lambda p: p.headers_frame(1, req_headers(extra=[(b"content-length", b"5000000000"),
+                                                     (b"content-length", b"5000000001")])),
+     ("rst", 1, PROTOCOL_ERROR)),
 ]
 
 
