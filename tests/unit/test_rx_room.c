@@ -168,27 +168,34 @@ static void test_held_message_leaves_room_for_the_rest(void)
 }
 
 /* The same towards the server: it holds the first request message. */
-static void test_server_holds_a_message(void)
+/* rounds of: offer message *out (filled with byte *out) if the call
+ * takes it, then one pump; stops early once `goal` went out */
+static void send_rounds(int rounds, int goal, int *out)
 {
     static uint8_t msg[MSG];
+
+    for (int round = 0; round < rounds && *out < goal; round++) {
+        memset(msg, *out, sizeof msg);
+        if (lwg_call_send(&call, msg, sizeof msg) == LWG_OK)
+            (*out)++;
+        link_pair_pump(&pair, 1);
+    }
+}
+
+static void test_server_holds_a_message(void)
+{
     int out = 0;
 
     setup();
     srv_hold = 1;
     CHECK_EQ(lwg_call_start(&ch, &call, &m_cstream, NULL, &cbs, NULL), LWG_OK);
-    for (int round = 0; round < 100 && out < 10; round++) {
-        memset(msg, out, sizeof msg);
-        if (lwg_call_send(&call, msg, sizeof msg) == LWG_OK)
-            out++;
-        link_pair_pump(&pair, 1);
-        if (round == 50) {
-            /* held: the client got ROOM messages out, the next is queued */
-            CHECK_EQ(srv_received, 1);
-            CHECK_EQ(out, ROOM + 1);
-            CHECK(srv_held != NULL);
-            lwg_call_recv_done(srv_held);
-        }
-    }
+    send_rounds(50, 10, &out);
+    /* held: the client got ROOM messages out, the next is queued */
+    CHECK_EQ(srv_received, 1);
+    CHECK_EQ(out, ROOM + 1);
+    CHECK(srv_held != NULL);
+    lwg_call_recv_done(srv_held);
+    send_rounds(50, 10, &out);
     CHECK_EQ(out, 10);
     lwg_call_close_send(&call);
     link_pair_pump(&pair, 50);
