@@ -4,7 +4,6 @@
  * The API is described in edge.lwgrpc.h.
  */
 #include "edge.lwgrpc.h"
-#include "core/lwg_pb.h"
 
 /* Decode a request into the trampoline's struct, which the trampoline
  * has cleared (LWG_PB_CLEAR) and given to prepare_request: it is not
