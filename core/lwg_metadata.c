@@ -118,7 +118,7 @@ int lwg_metadata_is_reserved(const char *name, size_t nlen)
  * Returns the entry (its value bytes still to be written at
  * arena[off + name_len]) or NULL when entries or arena are full. */
 static inline lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
-                                   size_t nlen, size_t vlen)
+                                          size_t nlen, size_t vlen)
 {
     size_t room = lwg_metadata_bytes_free(md);
     lwg_metadata_entry *e;
@@ -136,7 +136,7 @@ static inline lwg_metadata_entry *reserve(lwg_metadata *md, const char *name,
 
 /* lwg_metadata_add_raw() without the checks `known` vouches for */
 static inline int add_known(lwg_metadata *md, const char *name, size_t nlen,
-                     const void *value, size_t vlen, unsigned known)
+                            const void *value, size_t vlen, unsigned known)
 {
     lwg_metadata_entry *e;
 

@@ -147,7 +147,9 @@
  *  default.  With room for only one message the peer sends the next one
  *  only after the application has taken the last, one round trip per
  *  message; a host that streams messages near LWG_MAX_RECV_MESSAGE and
- *  has the RAM gives each call room for 2-4 of them. */
+ *  has the RAM gives each call room for several of them (the benchmark
+ *  config: 8; README "Sizing the options" has the figures), and raises
+ *  LWG_CONN_RECV_WINDOW to match, since all streams share it. */
 #ifndef LWG_CALL_RX_BUF
 #define LWG_CALL_RX_BUF ((LWG_MAX_RECV_MESSAGE) + 5)
 #endif

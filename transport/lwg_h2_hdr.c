@@ -5,8 +5,8 @@
  * between.  Every complete field representation is decoded where it lies
  * in the frame; only one cut by a frame's end is gathered in hb_buf until
  * it is whole, so hb_buf only has to hold one field representation; the
- * decoded list is bounded by max_header_list separately.  Every block is decoded in full even when its stream was
- * refused or reset, so the HPACK table stays in step with the peer's.
+ * decoded list is bounded by max_header_list separately.  Every block is
+ * decoded in full even when its stream was refused or reset, so the HPACK table stays in step with the peer's.
  *
  * Fields are checked as they come (§8.2.1 field validity, §8.2.2
  * connection-specific fields, §8.3 pseudo-headers); a malformed block

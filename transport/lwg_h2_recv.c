@@ -3,8 +3,8 @@
  *
  * Resumable at every byte: the 9-byte header is read in place (gathered
  * in rx_hdr only when it comes in pieces), then the payload is processed
- * as it arrives.  DATA bytes go straight up as
- * views into the caller's input; header fragments go to lwg_h2_hdr.c;
+ * as it arrives.  DATA bytes go straight up as views into the caller's
+ * input; header fragments go to lwg_h2_hdr.c;
  * small control payloads are gathered in rx_ctl (SETTINGS one 6-byte
  * entry at a time).  Before a frame is started, tx_buf must have room for
  * any answer it may need (LWG_H2_TX_RESERVE); otherwise lwg_h2_recv()
@@ -286,7 +286,6 @@ static int frame_body(lwg_h2_conn *c, const uint8_t *p, size_t n)
 }
 
 /* DATA or a header fragment: pad length, priority, body, padding. */
-
 static int padded_payload(lwg_h2_conn *c, const uint8_t *p, size_t n)
 {
     const lwg_h2_frame_hdr *fh = &c->rx;

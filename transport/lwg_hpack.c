@@ -10,8 +10,8 @@
  * Dynamic table storage: entry bytes (name then value) sit back to back in
  * a ring of LWG_HPACK_TABLE_SIZE bytes, oldest first, and may wrap at its
  * end; entries[] is a ring of LWG_HPACK_DEC_SLOTS {offset, name length,
- * value length, name id, byte classes} records in the same order.  Every entry costs at least 32
- * bytes of RFC accounting, so a table within its maximum size (at most
+ * value length, name id, byte classes} records in the same order.  Every
+ * entry costs at least 32 bytes of RFC accounting, so a table within its maximum size (at most
  * LWG_HPACK_TABLE_SIZE) never holds more bytes than the ring nor more
  * entries than the slots: inserting after eviction never overwrites a live
  * entry.
@@ -22,7 +22,6 @@
 #include "transport/lwg_hpack_tables.h"
 
 #define ENTRY_OVERHEAD LWG_HPACK_ENTRY_OVERHEAD
-
 
 /* The representation kinds and their prefix lengths (RFC 7541 §6). */
 #define REP_INDEXED      0x80u
@@ -311,8 +310,8 @@ static int ring_view(const lwg_hpack_dec *d, size_t offset, size_t len,
 /* entry_view() of dynamic entry e when it wraps the ring or is to be
  * copied (out of line: the usual views need no registers for it). */
 static LWG_NOINLINE int entry_copy(const lwg_hpack_dec *d, const lwg_hpack_dyn_entry *e, int copy,
-                               uint8_t *scratch, size_t scratch_size, size_t *used,
-                               lwg_hpack_field *name, lwg_hpack_field *value)
+                                   uint8_t *scratch, size_t scratch_size, size_t *used,
+                                   lwg_hpack_field *name, lwg_hpack_field *value)
 {
     int r = ring_view(d, e->offset, e->name_len, copy, scratch, scratch_size, used,
                       &name->name);
@@ -592,8 +591,8 @@ static int decode_indexed(lwg_hpack_dec *d, size_t index, size_t n, size_t *cons
 
 /* An indexed field whose index takes more than the first byte. */
 static LWG_NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
-                                        size_t *consumed, uint8_t *scratch,
-                                        size_t scratch_size, lwg_hpack_field *out)
+                                            size_t *consumed, uint8_t *scratch,
+                                            size_t scratch_size, lwg_hpack_field *out)
 {
     uint32_t index;
     size_t n;
@@ -606,8 +605,8 @@ static LWG_NOINLINE int decode_indexed_long(lwg_hpack_dec *d, const uint8_t *in,
 
 /* A size update or a literal at in[0] (in_len > 0). */
 static LWG_NOINLINE int decode_other(lwg_hpack_dec *d, const uint8_t *in, size_t in_len,
-                                 size_t *consumed, uint8_t *scratch, size_t scratch_size,
-                                 lwg_hpack_field *out)
+                                     size_t *consumed, uint8_t *scratch, size_t scratch_size,
+                                     lwg_hpack_field *out)
 {
     size_t pos, used = 0, n;
     uint32_t index;

@@ -42,8 +42,9 @@
  *   the config; server_name_override replaces the name for both (gRPC's
  *   grpc.ssl_target_name_override).  An IP address target sends no SNI
  *   and is matched against the certificate's iPAddress SANs (by lwgrpc:
- *   mbedTLS 2.28 matches DNS names only).  Server: certificate and key from memory; client
- *   certificates none, optional (verified when sent) or required.
+ *   mbedTLS 2.28 matches DNS names only).  Server: certificate and key
+ *   from memory; client certificates none, optional (verified when sent)
+ *   or required.
  *   Certificate validity dates are checked against the config's time
  *   source (lwg_tls_config_set_time()); with none, they are not checked -
  *   a device without a clock cannot tell an expired certificate.
